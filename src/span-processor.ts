@@ -1,0 +1,43 @@
+import type { Context } from '@opentelemetry/api';
+import { DEFAULT_ATTRIBUTE_NAME } from './config';
+import { stateOf } from './context';
+import { RequestIdConfigError } from './errors';
+
+export interface RequestIdSpanProcessorConfig {
+  /** The attribute stamped on every span started inside a request. Default `'request.id'`. */
+  attributeName?: string;
+}
+
+/** The part of an SDK span this processor uses; typed here so that neither SDK line is a dependency. */
+interface StartedSpan {
+  setAttribute(key: string, value: string): unknown;
+}
+
+/**
+ * Stamps the request ID on every span started inside a request (framework, database, AWS and
+ * user spans), so any span found in Jaeger leads back to the request and its other spans.
+ */
+export class RequestIdSpanProcessor {
+  private readonly attributeName: string;
+
+  constructor(config: RequestIdSpanProcessorConfig = {}) {
+    const name = config.attributeName ?? DEFAULT_ATTRIBUTE_NAME;
+    if (typeof name !== 'string' || name === '') throw new RequestIdConfigError('attributeName', name, 'a non-empty string');
+    this.attributeName = name;
+  }
+
+  onStart(span: StartedSpan, parentContext: Context): void {
+    const state = stateOf(parentContext);
+    if (state !== undefined) span.setAttribute(this.attributeName, state.id);
+  }
+
+  onEnd(_span: unknown): void {}
+
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,71 @@
+import type { IncomingMessage } from 'node:http';
+import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
+import type { PropagateTo } from './destinations';
+import type { AlgorithmName, RangeIdOptions } from './generators';
+
+export type { AlgorithmName, RangeIdOptions } from './generators';
+export type { OutgoingDestination, PropagateTo } from './destinations';
+
+/** A built-in algorithm name, or a function that returns a new ID (guarded: see README). */
+export type RequestIdAlgorithm = AlgorithmName | (() => string);
+
+/**
+ * Selects requests. A string is a path prefix that matches whole segments (`/api` matches
+ * `/api` and `/api/users`, not `/apix`); a RegExp is tested against the path without the query;
+ * a function receives the request.
+ */
+export type RequestMatcher = string | RegExp | ((request: IncomingMessage) => boolean);
+
+/** Which incoming IDs are reused. Untrusted requests always get a fresh ID. */
+export type TrustIncoming = boolean | readonly string[] | ((request: IncomingMessage) => boolean);
+
+/** What an incoming ID must look like to be reused and echoed. */
+export interface IncomingValidation {
+  /** Shortest accepted ID. Default `1`. */
+  minLength?: number;
+  /** Longest accepted ID. Default `200` (Heroku's limit). */
+  maxLength?: number;
+  /** Every accepted ID matches this. Default `/^[A-Za-z0-9_@+\/=-]+$/` (Heroku's and Rails' characters). */
+  pattern?: RegExp;
+}
+
+/** A per-route rule, as APISIX's route-level plugin next to its global rule. */
+export interface RequestIdRule {
+  /** The requests this rule applies to. An array matches when any entry matches. */
+  match: RequestMatcher | readonly RequestMatcher[];
+  /** Header for this rule's ID. Default: the instrumentation's `headerName`. */
+  headerName?: string;
+  /** Echo this rule's ID in the response. Default: the instrumentation's `includeInResponse`. */
+  includeInResponse?: boolean;
+  /** Generator for this rule. Default: the instrumentation's `algorithm`. */
+  algorithm?: RequestIdAlgorithm;
+  /** `range_id` settings for this rule. Default: the instrumentation's `rangeId`. */
+  rangeId?: RangeIdOptions;
+  /** Span attribute for this rule's ID. Default: `attributeName` for the same header, else `<attributeName>.<header in lower case>`. */
+  attributeName?: string;
+}
+
+export interface RequestIdInstrumentationConfig extends InstrumentationConfig {
+  /** Header that carries the request ID, read from the request and echoed in the response; matched case-insensitively. Default `'X-Request-Id'`. */
+  headerName?: string;
+  /** Echo the ID in the response header. Default `true`. */
+  includeInResponse?: boolean;
+  /** How new IDs are made: `'uuid'` (v4, default), `'uuidv7'`, `'nanoid'`, `'range_id'`, `'ksuid'`, or a function. */
+  algorithm?: RequestIdAlgorithm;
+  /** `range_id` settings: `charSet` (at least 6 distinct printable ASCII characters, default the 62 alphanumerics) and `length` (at least 6, default 16). */
+  rangeId?: RangeIdOptions;
+  /** Span attribute (a plain string) that holds the ID on the SERVER span. Default `'request.id'`. */
+  attributeName?: string;
+  /** Span attribute that keeps a rejected or untrusted incoming value, escaped and cut to 256 characters. Default `'<attributeName>.original'`. */
+  originalAttributeName?: string;
+  /** Limits an incoming ID must meet to be reused. */
+  validation?: IncomingValidation;
+  /** Reuse incoming IDs from everyone (`true`, default), nobody (`false`), these peer addresses or CIDRs, or when the function says so. */
+  trustIncoming?: TrustIncoming;
+  /** Per-route rules applied on top of the global one; a rule with another header adds a second ID. */
+  rules?: readonly RequestIdRule[];
+  /** Requests left untouched: no ID, no header, no attribute (health checks). */
+  ignore?: RequestMatcher | readonly RequestMatcher[];
+  /** Outgoing `http`, `https` and `fetch` calls that carry the ID: all (`true`, default), none, these hosts, or when the function says so. */
+  propagateTo?: PropagateTo;
+}

@@ -1,0 +1,52 @@
+/**
+ * One real OTel SDK for the whole mocha run, as an app would have: a NodeTracerProvider with an
+ * in-memory exporter, the AsyncLocalStorage context manager, and HttpInstrumentation. Tests
+ * create their own RequestIdInstrumentation and disable it afterwards.
+ */
+import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { SpanKind } from '@opentelemetry/api';
+import { simpleProcessor } from './sdk-compat';
+
+export const exporter = new InMemorySpanExporter();
+export const provider = new NodeTracerProvider({ spanProcessors: [simpleProcessor(exporter)] });
+provider.register();
+
+export const httpInstrumentation = new HttpInstrumentation();
+// HttpInstrumentation patches `http` when it is next required.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+require('node:http');
+
+/** Every diag line, for tests that check what was reported. */
+export const diagLines: { level: string; message: string }[] = [];
+const collector: DiagLogger = {
+  // A component logger passes its namespace first, then the message.
+  error: (...args) => diagLines.push({ level: 'error', message: args.join(' ') }),
+  warn: (...args) => diagLines.push({ level: 'warn', message: args.join(' ') }),
+  info: (...args) => diagLines.push({ level: 'info', message: args.join(' ') }),
+  debug: () => undefined,
+  verbose: () => undefined,
+};
+diag.setLogger(collector, { logLevel: DiagLogLevel.INFO, suppressOverrideMessage: true });
+
+export function finishedSpans(kind?: SpanKind): ReadableSpan[] {
+  const spans = exporter.getFinishedSpans();
+  return kind === undefined ? spans : spans.filter((s) => s.kind === kind);
+}
+
+export function resetSpans(): void {
+  exporter.reset();
+  diagLines.length = 0;
+}
+
+/** Spans end on the response's `close`, a tick after the client has its answer. */
+export async function waitForSpans(kind: SpanKind, count: number, timeoutMs = 2000): Promise<ReadableSpan[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const spans = finishedSpans(kind);
+    if (spans.length >= count || Date.now() > deadline) return spans;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
