@@ -161,7 +161,7 @@ for (const r of results) {
   );
 }
 lines.push('-'.repeat(88));
-for (const t of targets) lines.push(`${t.pass ? 'PASS' : 'MISS'}  ${pad(t.target, 60)} ${t.value}`);
+for (const t of targets) lines.push(`${t.pass ? 'PASS' : 'MISS'}  ${pad(t.target, 66)} ${t.value}`);
 console.log(lines.join('\n'));
 
 const outDir = join(__dirname, 'results');

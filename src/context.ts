@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { context, createContextKey, type Context } from '@opentelemetry/api';
+import { context, createContextKey, type Context, type Span } from '@opentelemetry/api';
 
 /** What a request carries through its async work. One object per request, shared by every rule. */
 export interface RequestIdState {
@@ -9,6 +9,8 @@ export interface RequestIdState {
   readonly byHeader: Record<string, string>;
   /** The span attributes to stamp on the SERVER span. */
   readonly attributes: Record<string, string>;
+  /** HttpInstrumentation's SERVER span for this request, once it exists. */
+  serverSpan?: Span;
 }
 
 /**

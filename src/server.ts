@@ -167,6 +167,7 @@ function stampServerSpan(request: WithState): void {
     const kind = (span as { kind?: SpanKind }).kind;
     if (kind !== undefined && kind !== SpanKind.SERVER) return;
     span.setAttributes(state.attributes);
+    state.serverSpan = span;
   } catch {
     // Never let span bookkeeping fail the request.
   }

@@ -440,6 +440,20 @@ describe('generators: uuidv7', () => {
       assert.strictEqual(id.slice(0, 8) + id.slice(9, 13), T.toString(16).padStart(12, '0'));
     }
     assert.strictEqual(createUuidV7Generator(() => 0x0123456789ab)().slice(0, 15), '01234567-89ab-7');
+    assert.strictEqual(uuidv7Timestamp(createUuidV7Generator(() => 1_700_000_000_000.9)()), 1_700_000_000_000);
+  });
+
+  it('clamps clocks outside the 48-bit range', () => {
+    const re = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    for (const [clock, expected] of [
+      [-5, 0],
+      [NaN, 0],
+      [2 ** 50, 0xffffffffffff],
+    ]) {
+      const id = createUuidV7Generator(() => clock)();
+      assert.match(id, re);
+      assert.strictEqual(uuidv7Timestamp(id), expected);
+    }
   });
 
   it('the default generator uses the wall clock', () => {

@@ -19,7 +19,7 @@ export interface RangeIdOptions {
 export type IdGenerator = () => string;
 
 export { DEFAULT_RANGE_ID_CHARSET, DEFAULT_RANGE_ID_LENGTH, createRangeIdGenerator, resolveRangeIdOptions } from './range-id';
-export { uuidV4, HEX_PAIRS } from './uuid';
+export { uuidV4 } from './uuid';
 export { uuidV7, createUuidV7Generator, uuidv7Timestamp } from './uuidv7';
 export { nanoid, NANOID_ALPHABET, NANOID_LENGTH } from './nanoid';
 export {

@@ -2,8 +2,6 @@ import { POOL, takeBytes } from './random-pool';
 
 const HEX_DIGITS = '0123456789abcdef';
 
-/** `HEX_PAIRS[b]` is byte `b` as two lowercase hex digits ('00'..'ff'). */
-export const HEX_PAIRS: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 /** `HEX_HI[b]` / `HEX_LO[b]`: char code of the high / low lowercase hex digit of byte `b`. */
 export const HEX_HI: Uint8Array = Uint8Array.from({ length: 256 }, (_, b) => HEX_DIGITS.charCodeAt(b >>> 4));
 export const HEX_LO: Uint8Array = Uint8Array.from({ length: 256 }, (_, b) => HEX_DIGITS.charCodeAt(b & 15));

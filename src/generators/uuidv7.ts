@@ -26,6 +26,7 @@ const SEVEN = 0x37; // '7': the version nibble
 const COUNTER_MAX = 0xfff;
 const SEED_MASK = 0x7ff;
 const TWO_POW_16 = 0x10000;
+const MAX_MS = 0xffffffffffff; // 2^48 - 1 (year 10889)
 
 /** Writes the 12 hex digit char codes of a 48-bit millisecond timestamp into `out`. */
 function writeTimestamp(ms: number, out: Uint8Array): void {
@@ -58,15 +59,17 @@ function randomSeed(): number {
 
 /**
  * Creates an independent monotonic UUID v7 generator reading milliseconds from `now`
- * (injectable so tests can step the clock). Non-integer values are floored; values below 0 are
- * treated as 0.
+ * (injectable so tests can step the clock). Non-integer values are floored; values below 0 (or
+ * NaN) are treated as 0 and values above 2^48 - 1 as 2^48 - 1.
  */
 export function createUuidV7Generator(now: () => number = Date.now): IdGenerator {
   let lastMs = -1;
   let counter = 0;
   const t = new Uint8Array(12); // hex char codes of lastMs
   return function uuidv7(): string {
-    const ms = Math.floor(now());
+    let ms = Math.floor(now());
+    if (!(ms >= 0)) ms = 0; // negative or NaN
+    else if (ms > MAX_MS) ms = MAX_MS;
     if (ms > lastMs) {
       lastMs = ms;
       counter = randomSeed();

@@ -1,20 +1,25 @@
 /**
  * One real OTel SDK for the whole mocha run, as an app would have: a NodeTracerProvider with an
- * in-memory exporter, the AsyncLocalStorage context manager, and HttpInstrumentation. Tests
+ * in-memory exporter and RequestIdSpanProcessor, the AsyncLocalStorage context manager,
+ * HttpInstrumentation and UndiciInstrumentation (fetch). Tests
  * create their own RequestIdInstrumentation and disable it afterwards.
  */
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { SpanKind } from '@opentelemetry/api';
+import { RequestIdSpanProcessor } from '../../src';
 import { simpleProcessor } from './sdk-compat';
 
 export const exporter = new InMemorySpanExporter();
-export const provider = new NodeTracerProvider({ spanProcessors: [simpleProcessor(exporter)] });
+// RequestIdSpanProcessor first: a span is stamped before the exporter sees it end.
+export const provider = new NodeTracerProvider({ spanProcessors: [new RequestIdSpanProcessor(), simpleProcessor(exporter)] });
 provider.register();
 
 export const httpInstrumentation = new HttpInstrumentation();
+export const undiciInstrumentation = new UndiciInstrumentation();
 // HttpInstrumentation patches `http` when it is next required.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 require('node:http');
