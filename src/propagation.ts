@@ -39,10 +39,15 @@ export class OutgoingPropagation {
     try {
       const config = this.getConfig();
       if (config.propagateTo !== true && !this.allowed(config, () => destinationFromOrigin(request.origin))) return;
+      let added = false;
       for (const header of config.outgoing) {
         const id = idFor(state, header.key, config.global.headerKey);
-        if (id !== undefined && !undiciHasHeader(request, header.key)) request.addHeader(header.name, id);
+        if (id !== undefined && !undiciHasHeader(request, header.key)) {
+          request.addHeader(header.name, id);
+          added = true;
+        }
       }
+      if (added) ignoreLaterAdds(request, config);
     } catch (err) {
       this.reporter.error('fetch', 'could not add the request ID to a fetch call; it goes on without it', err);
     }
@@ -60,6 +65,19 @@ export class OutgoingPropagation {
       return false;
     }
   }
+}
+
+/**
+ * instrumentation-undici injects the global propagator's headers after this hook when it
+ * subscribed later; with RequestIdPropagator in that propagator the header would be sent twice
+ * (`"id, id"`). This request alone then drops a second value for our headers.
+ */
+function ignoreLaterAdds(request: UndiciRequest, config: CompiledConfig): void {
+  const addHeader = request.addHeader;
+  request.addHeader = function (this: UndiciRequest, name: string, value: string) {
+    if (typeof name === 'string' && config.outgoing.some((h) => h.key === name.toLowerCase())) return this;
+    return addHeader.call(this, name, value);
+  };
 }
 
 function idFor(state: RequestIdState, key: string, globalKey: string): string | undefined {

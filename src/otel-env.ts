@@ -1,0 +1,100 @@
+import type { TextMapPropagator } from '@opentelemetry/api';
+import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { dirname } from 'node:path';
+import { ReadableConsoleExporter } from './console-exporter';
+import { RequestIdPropagator } from './propagator';
+import { warnOnStderr, type Warn } from './env-config';
+
+const EXPORTERS = ['otlp', 'console', 'none'] as const;
+const PROTOCOLS = ['http/protobuf', 'http/json', 'grpc'] as const;
+const PROPAGATORS = ['tracecontext', 'baggage', 'request-id', 'b3', 'b3multi', 'jaeger', 'none'] as const;
+
+/**
+ * Span processors from the standard variables: `OTEL_TRACES_EXPORTER` (`otlp`, the default;
+ * `console`; `none`) and `OTEL_EXPORTER_OTLP[_TRACES]_PROTOCOL` (`http/protobuf`, the default;
+ * `http/json`; `grpc`). The OTLP exporters read their endpoint, headers and timeout variables
+ * themselves; the default endpoint is `http://localhost:4318`, Jaeger's OTLP/HTTP port.
+ */
+export function spanProcessorsFromEnv(env: NodeJS.ProcessEnv = process.env, warn: Warn = warnOnStderr): SpanProcessor[] {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { BatchSpanProcessor, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
+  const names = listFromEnv(env, 'OTEL_TRACES_EXPORTER', EXPORTERS, 'otlp', warn);
+  if (names.includes('none')) return [];
+  const processors: SpanProcessor[] = [];
+  for (const name of new Set(names)) {
+    if (name === 'console') processors.push(new SimpleSpanProcessor(new ReadableConsoleExporter()));
+    else processors.push(new BatchSpanProcessor(otlpExporterFromEnv(env, warn)));
+  }
+  return processors;
+}
+
+function otlpExporterFromEnv(env: NodeJS.ProcessEnv, warn: Warn): SpanExporter {
+  const variable = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const raw = env[variable]?.trim();
+  let protocol: (typeof PROTOCOLS)[number] = 'http/protobuf';
+  if (raw) {
+    if ((PROTOCOLS as readonly string[]).includes(raw)) protocol = raw as (typeof PROTOCOLS)[number];
+    else warn(`@rid/otel: ignoring ${variable}=${JSON.stringify(raw)}: expected one of ${PROTOCOLS.join(', ')}; using http/protobuf`);
+  }
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  if (protocol === 'grpc') return new (require('@opentelemetry/exporter-trace-otlp-grpc').OTLPTraceExporter)();
+  if (protocol === 'http/json') return new (require('@opentelemetry/exporter-trace-otlp-http').OTLPTraceExporter)();
+  return new (require('@opentelemetry/exporter-trace-otlp-proto').OTLPTraceExporter)();
+  /* eslint-enable @typescript-eslint/no-require-imports */
+}
+
+/**
+ * The global propagator from `OTEL_PROPAGATORS` (default `tracecontext,baggage,request-id`).
+ * `request-id` is RequestIdPropagator; `none` sets none. Unknown names are reported and skipped.
+ */
+export function propagatorFromEnv(
+  requestId: RequestIdPropagator,
+  env: NodeJS.ProcessEnv = process.env,
+  warn: Warn = warnOnStderr,
+  alwaysIncludeRequestId = false,
+): TextMapPropagator | null {
+  const names = listFromEnv(env, 'OTEL_PROPAGATORS', PROPAGATORS, 'tracecontext,baggage,request-id', warn);
+  if (names.includes('none')) return alwaysIncludeRequestId ? requestId : null;
+  if (alwaysIncludeRequestId && !names.includes('request-id')) names.push('request-id');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const core = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
+  const propagators: TextMapPropagator[] = [];
+  for (const name of new Set(names)) {
+    if (name === 'tracecontext') propagators.push(new core.W3CTraceContextPropagator());
+    else if (name === 'baggage') propagators.push(new core.W3CBaggagePropagator());
+    else if (name === 'request-id') propagators.push(requestId);
+    else propagators.push(fromSdkNodeDependency(name));
+  }
+  return new core.CompositePropagator({ propagators });
+}
+
+/** b3 and jaeger come with sdk-node; resolve them from there rather than depend on them twice. */
+function fromSdkNodeDependency(name: string): TextMapPropagator {
+  const paths = [dirname(require.resolve('@opentelemetry/sdk-node'))];
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  if (name === 'jaeger') return new (require(require.resolve('@opentelemetry/propagator-jaeger', { paths })).JaegerPropagator)();
+  const b3 = require(require.resolve('@opentelemetry/propagator-b3', { paths }));
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return new b3.B3Propagator(name === 'b3multi' ? { injectEncoding: b3.B3InjectEncoding.MULTI_HEADER } : {});
+}
+
+function listFromEnv<T extends string>(
+  env: NodeJS.ProcessEnv,
+  variable: string,
+  valid: readonly T[],
+  fallback: string,
+  warn: Warn,
+): T[] {
+  const raw = env[variable]?.trim();
+  const names = (raw ? raw : fallback)
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '');
+  const known = names.filter((n): n is T => (valid as readonly string[]).includes(n));
+  for (const unknown of names.filter((n) => !(valid as readonly string[]).includes(n))) {
+    warn(`@rid/otel: ignoring ${unknown} in ${variable}=${JSON.stringify(raw)}: expected ${valid.join(', ')}`);
+  }
+  if (known.length > 0) return known;
+  if (raw) warn(`@rid/otel: ${variable}=${JSON.stringify(raw)} names nothing usable; using the default (${fallback})`);
+  return fallback.split(',') as T[];
+}

@@ -1,0 +1,88 @@
+import { subscribe } from 'node:diagnostics_channel';
+import type { Server } from 'node:http';
+
+export interface ShutdownOptions {
+  /** Flushes what has ended so far; the SDK keeps running. */
+  flush(): Promise<void>;
+  /** Flushes and stops the SDK. */
+  shutdown(): Promise<void>;
+  /** How long a signal may delay the exit, at most. */
+  timeoutMs: number;
+}
+
+const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+/**
+ * Nothing lost at exit, nothing held up:
+ * - A normal exit (the event loop empties) flushes and stops the SDK.
+ * - On SIGTERM or SIGINT with no handler of the app's, the process would die at once and drop the
+ *   spans in the batch. Instead the servers stop taking connections, the requests in flight
+ *   finish, the spans are flushed, and the process dies of the same signal, all within
+ *   `timeoutMs`.
+ * - If the app has its own handler, it runs as before and decides when to exit; the spans
+ *   ended so far are flushed straight away.
+ */
+export function installShutdownHandlers(options: ShutdownOptions): { shutdown: () => Promise<void> } {
+  const servers = new Set<Server>();
+  subscribe('http.server.request.start', (message) => {
+    const server = (message as { server: Server }).server;
+    if (servers.has(server)) return;
+    servers.add(server);
+    server.once('close', () => servers.delete(server));
+  });
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (): Promise<void> => (stopping ??= withDeadline(options.shutdown(), options.timeoutMs));
+
+  process.once('beforeExit', () => void shutdown());
+
+  for (const signal of SIGNALS) {
+    const onSignal = (): void => {
+      const appHandlers = process.listenerCount(signal) - 1;
+      if (appHandlers > 0) {
+        void withDeadline(options.flush(), options.timeoutMs);
+        return;
+      }
+      process.removeListener(signal, onSignal);
+      const deadline = Date.now() + options.timeoutMs;
+      void drain(servers, options.timeoutMs)
+        .then(() => withDeadline(shutdown(), Math.max(0, deadline - Date.now())))
+        .finally(() => process.kill(process.pid, signal));
+    };
+    process.on(signal, onSignal);
+  }
+  return { shutdown };
+}
+
+/** Stops accepting connections and waits for the requests in flight, up to `timeoutMs`. */
+function drain(servers: Set<Server>, timeoutMs: number): Promise<void> {
+  const closing = [...servers].map(
+    (server) =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // A keep-alive connection turns idle when its last request ends; close it then.
+        const sweep = setInterval(() => server.closeIdleConnections?.(), 20);
+        sweep.unref();
+        server.once('close', () => clearInterval(sweep));
+      }),
+  );
+  return withDeadline(Promise.all(closing).then(() => undefined), timeoutMs);
+}
+
+/** Resolves when `work` settles or after `ms`, whichever is first; never rejects, never holds the loop open. */
+function withDeadline(work: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    work.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+    );
+  });
+}

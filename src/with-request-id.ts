@@ -1,0 +1,50 @@
+import type { TextMapPropagator } from '@opentelemetry/api';
+import type { NodeSDKConfiguration } from '@opentelemetry/sdk-node';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { RequestIdInstrumentation } from './instrumentation';
+import { propagatorFromEnv, spanProcessorsFromEnv } from './otel-env';
+import { RequestIdPropagator } from './propagator';
+import { RequestIdSpanProcessor } from './span-processor';
+import type { RequestIdInstrumentationConfig } from './types';
+
+/**
+ * Adds the three parts to an existing NodeSDK configuration in one call: RequestIdInstrumentation
+ * in `instrumentations`, RequestIdSpanProcessor before your span processors, RequestIdPropagator
+ * after your propagator. What you configured stays; what you left to the environment
+ * (`OTEL_TRACES_EXPORTER`, `OTEL_PROPAGATORS`) is built from it as NodeSDK would.
+ *
+ *     new NodeSDK(withRequestId({ instrumentations: [getNodeAutoInstrumentations()] })).start();
+ */
+export function withRequestId<T extends Partial<NodeSDKConfiguration>>(
+  sdkConfig: T = {} as T,
+  config: RequestIdInstrumentationConfig = {},
+): T & Pick<NodeSDKConfiguration, 'instrumentations' | 'spanProcessors' | 'textMapPropagator'> {
+  const instrumentation = new RequestIdInstrumentation(config);
+  const propagator = new RequestIdPropagator({ headerName: config.headerName, validation: config.validation });
+  const stamp = new RequestIdSpanProcessor({ attributeName: config.attributeName }) as unknown as SpanProcessor;
+
+  let processors: SpanProcessor[];
+  if (sdkConfig.spanProcessors !== undefined) processors = [...sdkConfig.spanProcessors];
+  else if (sdkConfig.traceExporter !== undefined) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
+    processors = [new BatchSpanProcessor(sdkConfig.traceExporter)];
+  } else processors = spanProcessorsFromEnv();
+
+  let textMapPropagator: TextMapPropagator | null;
+  if (sdkConfig.textMapPropagator === undefined) textMapPropagator = propagatorFromEnv(propagator, process.env, undefined, true);
+  else if (sdkConfig.textMapPropagator === null) textMapPropagator = null; // "register no propagator" stays your choice
+  else {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { CompositePropagator } = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
+    textMapPropagator = new CompositePropagator({ propagators: [sdkConfig.textMapPropagator, propagator] });
+  }
+
+  return {
+    ...sdkConfig,
+    instrumentations: [...(sdkConfig.instrumentations ?? []), instrumentation],
+    // An empty list means "no exporter" (OTEL_TRACES_EXPORTER=none): stamping would be wasted work.
+    spanProcessors: processors.length === 0 ? [] : [stamp, ...processors],
+    textMapPropagator,
+  };
+}
