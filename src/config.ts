@@ -34,6 +34,7 @@ export interface CompiledConfig {
   /** The headers sent on outgoing calls: the global one first, then each route rule's own. */
   readonly outgoing: readonly { readonly name: string; readonly key: string }[];
   readonly propagateTo: DestinationPolicy;
+  readonly captureAwsRequestIds: boolean;
 }
 
 // RFC 9110 token characters.
@@ -72,7 +73,8 @@ export function compileConfig(config: RequestIdInstrumentationConfig, reporter: 
     if (!outgoing.some((h) => h.key === rule.headerKey)) outgoing.push({ name: rule.headerName, key: rule.headerKey });
   }
   const propagateTo = compilePropagateTo(config.propagateTo);
-  return { global, globalOnly: [global], routes, validation, trust, ignore, outgoing, propagateTo };
+  const captureAwsRequestIds = booleanOption('captureAwsRequestIds', config.captureAwsRequestIds ?? true);
+  return { global, globalOnly: [global], routes, validation, trust, ignore, outgoing, propagateTo, captureAwsRequestIds };
 }
 
 function compileRule(

@@ -3,8 +3,19 @@ export { getRequestId } from './context';
 export { runWithRequestId } from './run-with-request-id';
 export { RequestIdPropagator, type RequestIdPropagatorConfig } from './propagator';
 export { RequestIdSpanProcessor, type RequestIdSpanProcessorConfig } from './span-processor';
+export { withRequestId } from './with-request-id';
 export { RequestIdConfigError } from './errors';
 export { DEFAULT_VALIDATION } from './validation';
+export {
+  ATTR_AWS_APIGW_ID,
+  ATTR_AWS_CALLS_DROPPED,
+  ATTR_AWS_CF_ID,
+  ATTR_AWS_EXTENDED_REQUEST_ID,
+  ATTR_AWS_REMAPPED_REQUEST_ID,
+  ATTR_AWS_REQUEST_ID,
+  AWS_CALL_EVENT,
+  MAX_AWS_CALL_EVENTS,
+} from './aws-capture';
 export type {
   AlgorithmName,
   IncomingValidation,

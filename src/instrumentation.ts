@@ -1,5 +1,6 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { InstrumentationBase, type InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
+import { AwsRequestIdCapture } from './aws-capture';
 import { compileConfig, type CompiledConfig } from './config';
 import { OnceReporter } from './diag';
 import { addFetchRequestHook, removeFetchRequestHook } from './fetch';
@@ -26,6 +27,7 @@ export class RequestIdInstrumentation extends InstrumentationBase<RequestIdInstr
   declare private reporter: OnceReporter;
   declare private onRequestStart: ((message: unknown) => void) | undefined;
   declare private propagation: OutgoingPropagation | undefined;
+  declare private awsCapture: AwsRequestIdCapture | undefined;
 
   constructor(config: RequestIdInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
@@ -51,6 +53,10 @@ export class RequestIdInstrumentation extends InstrumentationBase<RequestIdInstr
     this.propagation = new OutgoingPropagation(() => this.compiled, this.reporter);
     addOutgoingRequestHook(this.propagation.onHttpRequest);
     addFetchRequestHook(this.propagation.onFetchRequest);
+    if (this.compiled.captureAwsRequestIds) {
+      this.awsCapture = new AwsRequestIdCapture(this.reporter);
+      this.awsCapture.enable();
+    }
   }
 
   override disable(): void {
@@ -63,5 +69,7 @@ export class RequestIdInstrumentation extends InstrumentationBase<RequestIdInstr
       removeFetchRequestHook(this.propagation.onFetchRequest);
       this.propagation = undefined;
     }
+    this.awsCapture?.disable();
+    this.awsCapture = undefined;
   }
 }

@@ -68,4 +68,6 @@ export interface RequestIdInstrumentationConfig extends InstrumentationConfig {
   ignore?: RequestMatcher | readonly RequestMatcher[];
   /** Outgoing `http`, `https` and `fetch` calls that carry the ID: all (`true`, default), none, these hosts, or when the function says so. */
   propagateTo?: PropagateTo;
+  /** Record the request IDs of AWS responses (`aws.request_id`, `aws.extended_request_id`, …) on the CLIENT spans of outgoing calls and as `aws.call` events on the SERVER span. Default `true`. */
+  captureAwsRequestIds?: boolean;
 }
