@@ -4,35 +4,17 @@ import { AsyncResource } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { SpanKind } from '@opentelemetry/api';
-import { getRequestId, RequestIdInstrumentation, type RequestIdInstrumentationConfig } from '../src';
-import { get, headerCount, startServer, type TestServer } from './support/http';
-import { diagLines, finishedSpans, resetSpans, waitForSpans } from './support/otel';
+import { getRequestId, type RequestIdInstrumentationConfig } from '../src';
+import { get, headerCount, type TestServer } from './support/http';
+import { diagLines, finishedSpans, waitForSpans } from './support/otel';
+import { useTestScope } from './support/scope';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 describe('RequestIdInstrumentation on incoming requests', () => {
-  let instrumentations: RequestIdInstrumentation[] = [];
-  let servers: TestServer[] = [];
-
-  function instrument(config?: RequestIdInstrumentationConfig): RequestIdInstrumentation {
-    const inst = new RequestIdInstrumentation(config);
-    instrumentations.push(inst);
-    return inst;
-  }
-
-  async function serve(handler: RequestListener = echoRequestId): Promise<TestServer> {
-    const server = await startServer(handler);
-    servers.push(server);
-    return server;
-  }
-
-  beforeEach(() => resetSpans());
-  afterEach(async () => {
-    for (const inst of instrumentations) inst.disable();
-    instrumentations = [];
-    await Promise.all(servers.map((s) => s.close()));
-    servers = [];
-  });
+  const scope = useTestScope();
+  const instrument = scope.instrument;
+  const serve = (handler: RequestListener = echoRequestId): Promise<TestServer> => scope.serve(handler);
 
   /** Answers with what getRequestId() saw inside the handler. */
   function echoRequestId(_req: IncomingMessage, res: ServerResponse): void {
@@ -395,20 +377,20 @@ describe('RequestIdInstrumentation on incoming requests', () => {
     });
 
     it('a list of CIDRs and addresses: trusted peers are reused, others are not', async () => {
-      instrument({ trustIncoming: ['127.0.0.0/8'] });
+      const first = instrument({ trustIncoming: ['127.0.0.0/8'] });
       const trusted = await serve();
       assert.equal((await get(trusted.url, { 'X-Request-Id': 'from-proxy' })).headers['x-request-id'], 'from-proxy');
-      instrumentations.pop()!.disable();
+      first.disable();
       instrument({ trustIncoming: ['10.0.0.0/8', '::1'] });
       assert.match((await get(trusted.url, { 'X-Request-Id': 'from-proxy' })).headers['x-request-id'] as string, UUID_V4);
     });
 
     it('a function decides per request; a throwing one means untrusted, reported once', async () => {
-      instrument({ trustIncoming: (req) => req.headers['x-internal'] === 'yes' });
+      const byHeader = instrument({ trustIncoming: (req) => req.headers['x-internal'] === 'yes' });
       const { url } = await serve();
       assert.equal((await get(url, { 'X-Request-Id': 'kept', 'X-Internal': 'yes' })).headers['x-request-id'], 'kept');
       assert.match((await get(url, { 'X-Request-Id': 'dropped' })).headers['x-request-id'] as string, UUID_V4);
-      instrumentations.pop()!.disable();
+      byHeader.disable();
       instrument({
         trustIncoming: () => {
           throw new Error('trust check down');

@@ -11,13 +11,13 @@ import { context, propagation, ROOT_CONTEXT, SpanKind, trace, type TextMapGetter
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
   getRequestId,
-  RequestIdInstrumentation,
   RequestIdPropagator,
   runWithRequestId,
   type RequestIdInstrumentationConfig,
 } from '../src';
-import { get, startServer, type TestServer } from './support/http';
-import { finishedSpans, resetSpans, waitForSpans } from './support/otel';
+import { get, type TestServer } from './support/http';
+import { finishedSpans, waitForSpans } from './support/otel';
+import { useTestScope } from './support/scope';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const root = join(__dirname, '..');
@@ -81,28 +81,7 @@ async function startChildService(): Promise<ChildService> {
 }
 
 describe('downstream propagation', () => {
-  let instrumentations: RequestIdInstrumentation[] = [];
-  let servers: TestServer[] = [];
-
-  function instrument(config?: RequestIdInstrumentationConfig): RequestIdInstrumentation {
-    const inst = new RequestIdInstrumentation(config);
-    instrumentations.push(inst);
-    return inst;
-  }
-
-  async function serve(handler: http.RequestListener): Promise<TestServer> {
-    const server = await startServer(handler);
-    servers.push(server);
-    return server;
-  }
-
-  beforeEach(() => resetSpans());
-  afterEach(async () => {
-    for (const inst of instrumentations) inst.disable();
-    instrumentations = [];
-    await Promise.all(servers.map((s) => s.close()));
-    servers = [];
-  });
+  const { instrument, serve } = useTestScope();
 
   describe('a chain of three services: A -http.request-> B -fetch-> C (C in its own process)', () => {
     let serviceC: ChildService;
