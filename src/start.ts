@@ -58,6 +58,10 @@ export function startFromEnv(env: NodeJS.ProcessEnv = process.env, warn: Warn = 
     serviceName: env.OTEL_SERVICE_NAME ? undefined : appPackageName(),
     spanProcessors: exporters.length === 0 ? [] : [new RequestIdSpanProcessor({ attributeName: config.attributeName }) as never, ...exporters],
     textMapPropagator: propagatorFromEnv(new RequestIdPropagator({ headerName: config.headerName, validation: config.validation }), env, warn),
+    // Traces only, unless asked: NodeSDK would otherwise also push OTLP metrics and logs to the
+    // same endpoint, which Jaeger does not accept.
+    metricReaders: env.OTEL_METRICS_EXPORTER ? undefined : [],
+    logRecordProcessors: env.OTEL_LOGS_EXPORTER ? undefined : [],
     instrumentations: [new HttpInstrumentation(), new UndiciInstrumentation(), instrumentation],
   });
   sdk.start();

@@ -59,9 +59,12 @@ describe('@rid/otel/register (child processes, spans decoded at a local OTLP rec
     assert.equal(server.service, 'rid-otel-test-apps', 'the service name defaults to the app package.json name');
   }
 
-  it('CommonJS: node --require @rid/otel/register app.js (protobuf by default)', async () => {
-    await checkFanout(await app(['--require', '@rid/otel/register'], 'cjs-app.js'));
+  it('CommonJS: node --require @rid/otel/register app.js (protobuf by default, traces only)', async () => {
+    // Short export intervals, so that a metrics or logs exporter, if one were started, would show.
+    await checkFanout(await app(['--require', '@rid/otel/register'], 'cjs-app.js', { OTEL_METRIC_EXPORT_INTERVAL: '100', OTEL_BLRP_SCHEDULE_DELAY: '100' }));
+    await new Promise((r) => setTimeout(r, 300));
     assert.ok(receiver.contentTypes.every((t) => t.includes('protobuf')), receiver.contentTypes.join());
+    assert.deepEqual([...new Set(receiver.paths)], ['/v1/traces']);
   });
 
   it('ESM: node --import @rid/otel/register app.mjs, covering http (a named import) and fetch', async () => {

@@ -25,6 +25,8 @@ export interface OtlpReceiver {
   spans: ReceivedSpan[];
   /** Content types of the export requests received, in order. */
   contentTypes: string[];
+  /** Paths of the export requests received, in order (`/v1/traces`, `/v1/metrics`, …). */
+  paths: string[];
   waitFor(predicate: (spans: ReceivedSpan[]) => boolean, timeoutMs?: number): Promise<ReceivedSpan[]>;
   close(): Promise<void>;
 }
@@ -34,6 +36,7 @@ const KINDS: ReceivedSpan['kind'][] = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLI
 export async function startOtlpReceiver(port = 0): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
   const contentTypes: string[] = [];
+  const paths: string[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -42,6 +45,7 @@ export async function startOtlpReceiver(port = 0): Promise<OtlpReceiver> {
       if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
       const type = String(req.headers['content-type'] ?? '');
       contentTypes.push(type);
+      paths.push(req.url ?? '');
       try {
         if (req.url !== '/v1/traces') throw new Error(`unexpected path ${req.url}`);
         spans.push(...(type.includes('json') ? decodeJson(JSON.parse(body.toString('utf8'))) : decodeProtobuf(body)));
@@ -59,6 +63,7 @@ export async function startOtlpReceiver(port = 0): Promise<OtlpReceiver> {
     port: actualPort,
     spans,
     contentTypes,
+    paths,
     async waitFor(predicate, timeoutMs = 10000) {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(spans) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
