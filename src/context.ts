@@ -11,6 +11,8 @@ export interface RequestIdState {
   readonly attributes: Record<string, string>;
   /** HttpInstrumentation's SERVER span for this request, once it exists. */
   serverSpan?: Span;
+  /** The OTel context the request's handler runs in, once its 'request' listeners run. */
+  context?: Context;
 }
 
 /**

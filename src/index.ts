@@ -4,6 +4,7 @@ export { runWithRequestId } from './run-with-request-id';
 export { RequestIdPropagator, type RequestIdPropagatorConfig } from './propagator';
 export { RequestIdSpanProcessor, type RequestIdSpanProcessorConfig } from './span-processor';
 export { withRequestId } from './with-request-id';
+export { DEFAULT_LOG_KEY, requestIdFormat, requestIdLogHook, requestIdMixin, type RequestIdLogOptions } from './logging';
 export { RequestIdConfigError } from './errors';
 export { DEFAULT_VALIDATION } from './validation';
 export {

@@ -1,5 +1,5 @@
 import type { TextMapPropagator } from '@opentelemetry/api';
-import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { dirname } from 'node:path';
 import { ReadableConsoleExporter } from './console-exporter';
 import { RequestIdPropagator } from './propagator';
@@ -16,16 +16,41 @@ const PROPAGATORS = ['tracecontext', 'baggage', 'request-id', 'b3', 'b3multi', '
  * themselves; the default endpoint is `http://localhost:4318`, Jaeger's OTLP/HTTP port.
  */
 export function spanProcessorsFromEnv(env: NodeJS.ProcessEnv = process.env, warn: Warn = warnOnStderr): SpanProcessor[] {
+  // @opentelemetry/sdk-trace is the tracing SDK of both lines (2.x from 2.9, and 3.x, where
+  // sdk-trace-base no longer exists); on both its processors take `{ exporter }`.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { BatchSpanProcessor, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
+  const { BatchSpanProcessor, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
   const names = listFromEnv(env, 'OTEL_TRACES_EXPORTER', EXPORTERS, 'otlp', warn);
   if (names.includes('none')) return [];
   const processors: SpanProcessor[] = [];
   for (const name of new Set(names)) {
-    if (name === 'console') processors.push(new SimpleSpanProcessor(new ReadableConsoleExporter()));
-    else processors.push(new BatchSpanProcessor(otlpExporterFromEnv(env, warn)));
+    if (name === 'console') processors.push(new SimpleSpanProcessor({ exporter: new ReadableConsoleExporter() }));
+    else processors.push(new BatchSpanProcessor({ exporter: otlpExporterFromEnv(env, warn), ...batchOptionsFromEnv(env, warn) }));
   }
   return processors;
+}
+
+const BATCH_OPTIONS = [
+  ['maxQueueSize', 'OTEL_BSP_MAX_QUEUE_SIZE'],
+  ['scheduledDelayMillis', 'OTEL_BSP_SCHEDULE_DELAY'],
+  ['exportTimeoutMillis', 'OTEL_BSP_EXPORT_TIMEOUT'],
+  ['maxExportBatchSize', 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE'],
+] as const;
+
+/**
+ * `OTEL_BSP_*`, as NodeSDK reads them. The BatchSpanProcessor of `@opentelemetry/sdk-trace` reads
+ * no environment (only the sdk-trace-base shim did), so without this they would be ignored.
+ */
+function batchOptionsFromEnv(env: NodeJS.ProcessEnv, warn: Warn): { [K in (typeof BATCH_OPTIONS)[number][0]]?: number } {
+  const options: { [K in (typeof BATCH_OPTIONS)[number][0]]?: number } = {};
+  for (const [option, variable] of BATCH_OPTIONS) {
+    const raw = env[variable]?.trim();
+    if (!raw) continue;
+    const value = Number(raw);
+    if (Number.isFinite(value) && value >= 0) options[option] = value;
+    else warn(`@rid/otel: ignoring ${variable}=${JSON.stringify(raw)}: expected a non-negative number; using the SDK default`);
+  }
+  return options;
 }
 
 function otlpExporterFromEnv(env: NodeJS.ProcessEnv, warn: Warn): SpanExporter {
@@ -63,19 +88,31 @@ export function propagatorFromEnv(
     if (name === 'tracecontext') propagators.push(new core.W3CTraceContextPropagator());
     else if (name === 'baggage') propagators.push(new core.W3CBaggagePropagator());
     else if (name === 'request-id') propagators.push(requestId);
-    else propagators.push(fromSdkNodeDependency(name));
+    else {
+      const propagator = fromSdkNodeDependency(name, warn);
+      if (propagator !== undefined) propagators.push(propagator);
+    }
   }
   return new core.CompositePropagator({ propagators });
 }
 
-/** b3 and jaeger come with sdk-node; resolve them from there rather than depend on them twice. */
-function fromSdkNodeDependency(name: string): TextMapPropagator {
-  const paths = [dirname(require.resolve('@opentelemetry/sdk-node'))];
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  if (name === 'jaeger') return new (require(require.resolve('@opentelemetry/propagator-jaeger', { paths })).JaegerPropagator)();
-  const b3 = require(require.resolve('@opentelemetry/propagator-b3', { paths }));
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  return new b3.B3Propagator(name === 'b3multi' ? { injectEncoding: b3.B3InjectEncoding.MULTI_HEADER } : {});
+/**
+ * b3 and jaeger come with sdk-node; resolve them from there rather than depend on them twice.
+ * Not every SDK line ships them (the 3.x sdk-node has no jaeger propagator): a missing one is
+ * reported and skipped, never a crash at start-up.
+ */
+function fromSdkNodeDependency(name: string, warn: Warn): TextMapPropagator | undefined {
+  const pkg = name === 'jaeger' ? '@opentelemetry/propagator-jaeger' : '@opentelemetry/propagator-b3';
+  try {
+    const paths = [dirname(require.resolve('@opentelemetry/sdk-node'))];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require(require.resolve(pkg, { paths }));
+    if (name === 'jaeger') return new mod.JaegerPropagator();
+    return new mod.B3Propagator(name === 'b3multi' ? { injectEncoding: mod.B3InjectEncoding.MULTI_HEADER } : {});
+  } catch {
+    warn(`@rid/otel: skipping ${name} in OTEL_PROPAGATORS: ${pkg} is not installed with this SDK (install it to use it)`);
+    return undefined;
+  }
 }
 
 function listFromEnv<T extends string>(

@@ -1,6 +1,6 @@
 import type { TextMapPropagator } from '@opentelemetry/api';
 import type { NodeSDKConfiguration } from '@opentelemetry/sdk-node';
-import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { RequestIdInstrumentation } from './instrumentation';
 import { propagatorFromEnv, spanProcessorsFromEnv } from './otel-env';
 import { RequestIdPropagator } from './propagator';
@@ -27,8 +27,8 @@ export function withRequestId<T extends Partial<NodeSDKConfiguration>>(
   if (sdkConfig.spanProcessors !== undefined) processors = [...sdkConfig.spanProcessors];
   else if (sdkConfig.traceExporter !== undefined) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
-    processors = [new BatchSpanProcessor(sdkConfig.traceExporter)];
+    const { BatchSpanProcessor } = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
+    processors = [new BatchSpanProcessor({ exporter: sdkConfig.traceExporter })];
   } else processors = spanProcessorsFromEnv();
 
   let textMapPropagator: TextMapPropagator | null;

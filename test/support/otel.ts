@@ -1,22 +1,20 @@
 /**
- * One real OTel SDK for the whole mocha run, as an app would have: a NodeTracerProvider with an
- * in-memory exporter and RequestIdSpanProcessor, the AsyncLocalStorage context manager,
+ * One real OTel SDK for the whole mocha run, as an app would have: a tracer provider with an
+ * in-memory exporter and RequestIdSpanProcessor (`@opentelemetry/sdk-trace`, on either SDK line), the AsyncLocalStorage context manager,
  * HttpInstrumentation and UndiciInstrumentation (fetch). Tests
  * create their own RequestIdInstrumentation and disable it afterwards.
  */
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { SpanKind } from '@opentelemetry/api';
 import { RequestIdSpanProcessor } from '../../src';
-import { simpleProcessor } from './sdk-compat';
+import { InMemorySpanExporter, registerTracerProvider, simpleProcessor, type ReadableSpan, type SpanProcessor } from './sdk-compat';
 
 export const exporter = new InMemorySpanExporter();
-// RequestIdSpanProcessor first: a span is stamped before the exporter sees it end.
-export const provider = new NodeTracerProvider({ spanProcessors: [new RequestIdSpanProcessor(), simpleProcessor(exporter)] });
-provider.register();
+// RequestIdSpanProcessor first: a span is stamped before the exporter sees it end. The same
+// provider on SDK 2.x and 3.x (see sdk-compat.ts).
+export const provider = registerTracerProvider([new RequestIdSpanProcessor() as SpanProcessor, simpleProcessor(exporter)]);
 
 export const httpInstrumentation = new HttpInstrumentation();
 export const undiciInstrumentation = new UndiciInstrumentation();

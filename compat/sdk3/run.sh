@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The repository's own test suite on Node 24 with the OTel JS SDK 3.x line (0.30x packages).
+#
+# compat/sdk3/package.json (and its lock) pins the 3.x packages, the test tooling and the `node`
+# package, which installs a Node 24 binary from the npm registry. The suite is copied, as the
+# working tree has it (tracked and untracked files, .gitignore honoured), into a temporary
+# directory whose node_modules is this directory's: module resolution from the copied src/ and
+# test/ can then only reach the 3.x install, never the repository's own 2.x node_modules.
+# The source under test is byte for byte the working tree's (checked below).
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+cd "$HERE"
+
+# Every package the repository's tests may load must be here too, at its 3.x-line version, or the
+# suite would fail on a missing module (or, worse, never run that test): say which is missing.
+node -e '
+  const root = require("../../package.json"), here = require("./package.json");
+  const notNeeded = ["eslint", "@eslint/js", "typescript-eslint", "@opentelemetry/sdk-trace-node"]; // lint only; no 3.x release
+  const missing = Object.keys({ ...root.dependencies, ...root.devDependencies }).filter((p) => !(p in here.dependencies) && !notNeeded.includes(p));
+  if (missing.length) { console.error("sdk3: add to compat/sdk3/package.json (its 3.x-line version): " + missing.join(", ")); process.exit(1); }
+'
+
+if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+NODE="$HERE/node_modules/.bin/node"
+echo "sdk3: $("$NODE" --version), @opentelemetry/sdk-node $("$NODE" -p "require('$HERE/node_modules/@opentelemetry/sdk-node/package.json').version"), @opentelemetry/api $("$NODE" -p "require('$HERE/node_modules/@opentelemetry/api/package.json').version")"
+
+# @opentelemetry/sdk-trace-base has no 3.x release; here it is an alias of its successor
+# @opentelemetry/sdk-trace, so that tests importing its types still compile. The package itself
+# must not depend on it at run time: a 3.x user does not have it.
+if grep -rnE "(from|require\(|import\() *'@opentelemetry/sdk-trace-base" "$ROOT/src" --include='*.ts'; then
+  echo "sdk3: src/ uses @opentelemetry/sdk-trace-base, which does not exist on the 3.x line; use @opentelemetry/sdk-trace" >&2
+  exit 1
+fi
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/rid-otel-sdk3.XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+cd "$ROOT"
+# Everything the suite reads: src, test (fixtures, apps), examples, bench, configs, package.json.
+git ls-files -z --cached --others --exclude-standard -- src test examples bench package.json tsconfig.json tsconfig.build.json .mocharc.json \
+  | while IFS= read -r -d '' f; do [ -f "$f" ] && printf '%s\0' "$f"; done \
+  | grep -zv '/node_modules/' \
+  | xargs -0 cp --parents -t "$WORK"
+ln -s "$HERE/node_modules" "$WORK/node_modules"
+( cd "$ROOT" && find src -type f -name '*.ts' | sort | xargs sha256sum ) > "$WORK/.src-root.sha"
+( cd "$WORK" && find src -type f -name '*.ts' | sort | xargs sha256sum ) > "$WORK/.src-copy.sha"
+cmp -s "$WORK/.src-root.sha" "$WORK/.src-copy.sha" || { echo "sdk3: the copied src/ differs from the working tree" >&2; exit 1; }
+
+cd "$WORK"
+export PATH="$HERE/node_modules/.bin:$PATH"
+"$NODE" node_modules/typescript/bin/tsc -p tsconfig.build.json
+"$NODE" node_modules/mocha/bin/mocha.js "$@"
