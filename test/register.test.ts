@@ -139,40 +139,8 @@ describe('@rid/otel/register (child processes, spans decoded at a local OTLP rec
     assert.equal(said.length, 1, [...started.stdout, ...started.stderr].join('\n'));
   });
 
-  it('SIGTERM while requests are in flight loses no finished span: spans received = requests served', async () => {
-    const started = await app(['--require', '@rid/otel/register'], 'cjs-app.js', { OTEL_BSP_SCHEDULE_DELAY: '60000' });
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 20 });
-    const served = new Set<string>();
-    let stop = false;
-    const worker = async (): Promise<void> => {
-      while (!stop) {
-        try {
-          const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-            const req = http.get(`${started.url}/slow`, { agent }, resolve);
-            req.on('error', reject);
-          });
-          const chunks: Buffer[] = [];
-          for await (const c of res) chunks.push(c as Buffer);
-          JSON.parse(Buffer.concat(chunks).toString());
-          served.add(res.headers['x-request-id'] as string);
-        } catch {
-          return; // the connection was closed by the shutdown: this request was not served
-        }
-      }
-    };
-    const workers = Array.from({ length: 20 }, worker);
-    await new Promise((r) => setTimeout(r, 700));
-    started.child.kill('SIGTERM');
-    const exit = await started.exited;
-    stop = true;
-    await Promise.all(workers);
-    agent.destroy();
-    assert.equal(exit.signal, 'SIGTERM', 'the process still dies of the signal');
-    const ids = new Set(receiver.spans.filter((s) => s.kind === 'SERVER').map((s) => s.attributes['request.id'] as string));
-    assert.ok(served.size >= 40, `served ${served.size}`);
-    for (const id of served) assert.ok(ids.has(id), `the span of served request ${id} was delivered`);
-    assert.equal(ids.size, served.size);
-  });
+  // SIGTERM while requests are in flight (spans delivered = requests answered, exactly) is tested
+  // under heavier, mixed load in test/hardening/shutdown.test.ts.
 
   it("the app's own SIGTERM handler still runs and decides when to exit; spans are flushed", async () => {
     const started = await app(['--require', '@rid/otel/register'], 'cjs-app.js', { APP_SIGTERM_HANDLER: '1', OTEL_BSP_SCHEDULE_DELAY: '60000' });
