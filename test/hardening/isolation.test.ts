@@ -13,7 +13,7 @@ import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SpanKind } from '@opentelemetry/api';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '../support/sdk-compat';
 import { getRequestId, RequestIdInstrumentation } from '../../src';
 import { startServer, type TestServer } from '../support/http';
 import { diagLines, finishedSpans, resetSpans } from '../support/otel';

@@ -20,7 +20,7 @@ import '../support/otel';
 import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import { SpanKind } from '@opentelemetry/api';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '../support/sdk-compat';
 import fc from 'fast-check';
 import { DEFAULT_VALIDATION, getRequestId, RequestIdInstrumentation } from '../../src';
 import { isAcceptable, makeSafe, ORIGINAL_MAX_LENGTH } from '../../src/validation';
