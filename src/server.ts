@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { SpanKind, trace } from '@opentelemetry/api';
+import type { Socket } from 'node:net';
+import { context, SpanKind, trace } from '@opentelemetry/api';
 import type { CompiledConfig, CompiledRule } from './config';
 import { requestIdStorage, type RequestIdState } from './context';
 import type { OnceReporter } from './diag';
@@ -12,6 +13,8 @@ export interface RequestStartMessage {
   request: IncomingMessage;
   response: ServerResponse;
   server: Server;
+  /** The connection; `_httpMessage` is the response Node is writing on it now, if any. */
+  socket?: Socket & { _httpMessage?: unknown };
 }
 
 // Symbol.for: two copies of this package (or two instances) share one state per request,
@@ -28,6 +31,11 @@ type WithListener = Server & { [SPAN_LISTENER]?: true };
  */
 export function assignRequestIds(message: RequestStartMessage, config: CompiledConfig, reporter: OnceReporter): void {
   const request = message.request as WithState;
+  const existing = request[STATE];
+  // Node runs every request of a keep-alive connection in that connection's parser resource, where
+  // the store entered for the previous request is still current. Leave it behind before deciding,
+  // or a request that gets no ID (ignored, or a failure below) would see the previous one's.
+  if (existing === undefined && requestIdStorage.getStore() !== undefined) requestIdStorage.enterWith(undefined as never);
   try {
     let path: string | undefined;
     if (config.ignore !== undefined) {
@@ -37,10 +45,14 @@ export function assignRequestIds(message: RequestStartMessage, config: CompiledC
         return;
       }
     }
-    const existing = request[STATE];
     let state = existing;
-    for (const rule of selectRules(config, request, path, reporter)) {
-      state = applyRule(rule, request, message.response, state, config, reporter);
+    if (config.routes.length === 0) {
+      // The common case, without the rule list: the global rule alone.
+      state = applyRule(config.global, request, message.response, state, config, reporter);
+    } else {
+      for (const rule of selectRules(config, request, path, reporter)) {
+        state = applyRule(rule, request, message.response, state, config, reporter);
+      }
     }
     if (existing === undefined && state !== undefined) {
       request[STATE] = state;
@@ -48,11 +60,29 @@ export function assignRequestIds(message: RequestStartMessage, config: CompiledC
       // The handler runs in the emit that follows this synchronous publish, so the store
       // entered here is the one it and all its async continuations see.
       requestIdStorage.enterWith(state);
+      const writing = message.socket?._httpMessage;
+      if (writing != null && writing !== message.response) keepOwnContext(message.response, state);
     }
     attachSpanListener(message.server);
   } catch (err) {
     reporter.error('assign', 'could not assign a request ID; the request goes on without one', err);
   }
+}
+
+/**
+ * A pipelined request's response waits behind the one Node is writing on the connection. Node
+ * writes it, and emits its 'finish' and 'close', from inside that earlier response's 'finish',
+ * that is in the earlier request's async context: `res.on('finish')` listeners (access logs,
+ * fastify's onResponse hook) would read the other request's ID. Such a response emits its events
+ * in its own request's context instead. Only queued responses pay for this.
+ */
+function keepOwnContext(response: ServerResponse, state: RequestIdState): void {
+  const emit = response.emit;
+  response.emit = function (this: ServerResponse, ...args: Parameters<ServerResponse['emit']>): boolean {
+    if (requestIdStorage.getStore() === state) return emit.apply(this, args);
+    const run = (): boolean => requestIdStorage.run(state, () => emit.apply(this, args));
+    return state.context === undefined ? run() : context.with(state.context, run);
+  } as ServerResponse['emit'];
 }
 
 function applyRule(
@@ -78,13 +108,27 @@ function applyRule(
   }
   if (rule.includeInResponse) response.setHeader(rule.headerName, id);
   if (state === undefined) {
-    state = { id, byHeader: { [rule.headerKey]: id }, attributes: { [rule.attributeName]: id } };
+    state = newState(id, rule);
   } else {
     state.byHeader[rule.headerKey] = id;
     state.attributes[rule.attributeName] = id;
   }
   if (original !== undefined) state.attributes[rule.originalAttributeName] = original;
   return state;
+}
+
+/**
+ * One state object per request, built with plain stores: object literals with computed keys
+ * (`{ [rule.headerKey]: id }`) go through a slow runtime path in V8, ~10x the cost of an empty
+ * literal and a keyed store whose key is the same string every time. Every field is present from
+ * the start, so the state's shape never changes when the span and context are filled in.
+ */
+function newState(id: string, rule: CompiledRule): RequestIdState {
+  const byHeader: Record<string, string> = {};
+  byHeader[rule.headerKey] = id;
+  const attributes: Record<string, string> = {};
+  attributes[rule.attributeName] = id;
+  return { id, byHeader, attributes, serverSpan: undefined, context: undefined };
 }
 
 /**
@@ -161,7 +205,10 @@ function stampServerSpan(request: WithState): void {
   const state = request[STATE];
   if (state === undefined) return;
   try {
-    const span = trace.getActiveSpan();
+    // The request's OTel context (its SERVER span, the extracted trace): for keepOwnContext.
+    const active = context.active();
+    state.context = active;
+    const span = trace.getSpan(active);
     if (span === undefined) return;
     // Without HttpInstrumentation another span may be active here; only a SERVER span is ours to stamp.
     const kind = (span as { kind?: SpanKind }).kind;
