@@ -1,0 +1,261 @@
+/**
+ * One benchmark server, run as its own child process by bench/http.ts and bench/memory.ts, as
+ * plain JavaScript that bench/lib/child.ts transpiles (with src/) into bench/results/js/:
+ *
+ *   node bench/results/js-<pid>/bench/http-server.js <variant>
+ *
+ * It listens on 127.0.0.1 (port chosen by the OS) and answers every request with a fixed body.
+ * The parent talks to it over the IPC channel only (never over HTTP, so the control traffic is
+ * not instrumented): `cpu` returns this process's own `process.cpuUsage()`, `gc` flushes the span
+ * processors and runs `global.gc()` (with --expose-gc) then returns the heap, `profile-start` /
+ * `profile-stop` record a V8 CPU profile of the loaded phase only.
+ *
+ * Variants (the numbers are the ones bench/README.md uses):
+ *   plain      (0) node:http, no OTel
+ *   sdk        (1) NodeSDK + HttpInstrumentation, BatchSpanProcessor -> discarding exporter
+ *   rid        (2) (1) + RequestIdInstrumentation (defaults)
+ *   register   (3) what @rid/otel/register builds (src/start.ts): HttpInstrumentation,
+ *                  UndiciInstrumentation, RequestIdInstrumentation (propagation, AWS capture),
+ *                  RequestIdSpanProcessor, propagators tracecontext+baggage+request-id; the
+ *                  discarding exporter instead of OTLP
+ *   manual     (4) (1) + the hand-written minimum in the handler: the X-Request-Id header or
+ *                  crypto.randomUUID(), res.setHeader, span.setAttribute
+ *   manual-b   (4') a second copy of (4), for the A/A noise floor
+ *
+ * Analysis variants (what one element of the design costs on top of (1); see bench/README.md):
+ *   sdk-header      (1) + a bare res.setHeader of a constant in the handler
+ *   sdk-writehead   (1) + the same header set at writeHead time (res.writeHead wrapped per request)
+ *   sdk-channel     (1) + an empty subscriber on `http.server.request.start`
+ *   sdk-als         (1) + that subscriber entering a second AsyncLocalStorage for the request
+ *   sdk-otelctx     (1) + the request's state put in the OTel context instead, by a propagator's extract
+ *   sdk-prepend     (1) + a no-op 'request' listener prepended on the server
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+const variant = process.argv[2] ?? 'plain';
+// `rid@pre` runs variant `rid` against a snapshot of src/ (A/B of a source change within one run:
+// `cp -r src $BENCH_SNAPSHOT_DIR/pre-src` before editing; bench/lib/child.ts transpiles it next to
+// this file's JavaScript, under ../snapshots/).
+const [kind, snapshot] = variant.split('@');
+const SRC = snapshot === undefined ? '../src' : `../snapshots/${snapshot}-src`;
+const BODY = 'hello world\n';
+const CONSTANT_ID = '0b6f7d52-4ad5-4c0e-9a55-3c1c4f6d2a39';
+let otelPropagator: import('@opentelemetry/api').TextMapPropagator | undefined;
+let prependNoop = false;
+
+interface Flushable {
+  forceFlush(): Promise<void>;
+}
+let exporter: { exported: number } | undefined;
+let flushable: Flushable | undefined;
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+function startSdk(withRequestIdLayer: 'none' | 'instrumentation' | 'register'): void {
+  const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
+  const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+  const { DiscardingExporter, batchProcessor } = require('./lib/otel') as typeof import('./lib/otel');
+  const discard = new DiscardingExporter();
+  const bsp = batchProcessor(discard);
+  exporter = discard;
+  flushable = bsp;
+  let sdk: InstanceType<typeof NodeSDK>;
+  if (withRequestIdLayer === 'register') {
+    // src/start.ts without the OTLP exporter: the same instrumentations in the same order, the
+    // same RequestIdSpanProcessor and propagators (OTEL_PROPAGATORS default + request-id), and
+    // the instrumentation config read from RID_* variables exactly as register does.
+    const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
+    const { withRequestId } = require(`${SRC}/with-request-id`) as typeof import('../src/with-request-id');
+    const { configFromEnv } = require(`${SRC}/env-config`) as typeof import('../src/env-config');
+    sdk = new NodeSDK(
+      withRequestId(
+        { instrumentations: [new HttpInstrumentation(), new UndiciInstrumentation()], spanProcessors: [bsp as never] },
+        configFromEnv(process.env),
+      ),
+    );
+  } else {
+    const instrumentations: unknown[] = [new HttpInstrumentation()];
+    if (withRequestIdLayer === 'instrumentation') {
+      const { RequestIdInstrumentation } = require(SRC) as typeof import('../src');
+      instrumentations.push(new RequestIdInstrumentation());
+    }
+    sdk = new NodeSDK({ instrumentations: instrumentations as never, spanProcessors: [bsp as never], textMapPropagator: otelPropagator });
+  }
+  sdk.start();
+}
+
+let handler: RequestListener;
+const plainHandler: RequestListener = (_req, res) => {
+  res.end(BODY);
+};
+
+switch (kind) {
+  case 'plain':
+    handler = plainHandler;
+    break;
+  case 'sdk':
+    startSdk('none');
+    handler = plainHandler;
+    break;
+  case 'rid':
+    startSdk('instrumentation');
+    handler = plainHandler;
+    break;
+  case 'register':
+    startSdk('register');
+    handler = plainHandler;
+    break;
+  case 'manual':
+  case 'manual-b': {
+    startSdk('none');
+    const { trace } = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
+    // What a user writes by hand: no validation, no async context, no propagation.
+    handler = (req: IncomingMessage, res: ServerResponse) => {
+      const id = (req.headers['x-request-id'] as string | undefined) || randomUUID();
+      res.setHeader('X-Request-Id', id);
+      trace.getActiveSpan()?.setAttribute('request.id', id);
+      res.end(BODY);
+    };
+    break;
+  }
+  case 'sdk-header':
+    startSdk('none');
+    handler = (_req, res) => {
+      res.setHeader('X-Request-Id', CONSTANT_ID);
+      res.end(BODY);
+    };
+    break;
+  case 'sdk-writehead':
+    startSdk('none');
+    handler = (_req, res) => {
+      const writeHead = res.writeHead;
+      res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+        if (!this.hasHeader('x-request-id')) this.setHeader('X-Request-Id', CONSTANT_ID);
+        return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+      } as ServerResponse['writeHead'];
+      res.end(BODY);
+    };
+    break;
+  case 'sdk-channel':
+    startSdk('none');
+    require('node:diagnostics_channel').subscribe('http.server.request.start', () => {});
+    handler = plainHandler;
+    break;
+  case 'sdk-als': {
+    startSdk('none');
+    const { AsyncLocalStorage } = require('node:async_hooks') as typeof import('node:async_hooks');
+    const storage = new AsyncLocalStorage<{ id: string }>();
+    require('node:diagnostics_channel').subscribe('http.server.request.start', () => storage.enterWith({ id: CONSTANT_ID }));
+    handler = plainHandler;
+    break;
+  }
+  case 'sdk-otelctx': {
+    // The alternative to a second AsyncLocalStorage: the state rides in the OTel context that
+    // HttpInstrumentation builds from propagation.extract (what RequestIdPropagator does).
+    const api = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
+    const core = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
+    const KEY = api.createContextKey('bench state');
+    const statePropagator: import('@opentelemetry/api').TextMapPropagator = {
+      inject() {},
+      extract: (ctx) => ctx.setValue(KEY, { id: CONSTANT_ID }),
+      fields: () => [],
+    };
+    otelPropagator = new core.CompositePropagator({
+      propagators: [new core.W3CTraceContextPropagator(), new core.W3CBaggagePropagator(), statePropagator],
+    });
+    startSdk('none');
+    handler = plainHandler;
+    break;
+  }
+  case 'sdk-prepend':
+    startSdk('none');
+    prependNoop = true;
+    handler = plainHandler;
+    break;
+  default:
+    throw new Error(`unknown server variant ${JSON.stringify(variant)}`);
+}
+
+// After the SDK: HttpInstrumentation patches node:http when it is required.
+const http = require('node:http') as typeof import('node:http');
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+const server: Server = http.createServer({ keepAliveTimeout: 60_000 }, handler);
+if (prependNoop) server.prependListener('request', () => {});
+let profiler: import('node:inspector').Session | undefined;
+
+type Command = { id: number; cmd: 'cpu' | 'stats' | 'gc' | 'profile-start' | 'profile-stop' | 'exit'; path?: string };
+
+function reply(id: number, body: Record<string, unknown>): void {
+  process.send!({ id, ...body });
+}
+
+function post<T>(session: import('node:inspector').Session, method: string, params?: object): Promise<T> {
+  return new Promise((resolve, reject) =>
+    session.post(method, params ?? {}, (err, result) => (err ? reject(err) : resolve(result as T))),
+  );
+}
+
+async function handle(message: Command): Promise<void> {
+  switch (message.cmd) {
+    case 'cpu': {
+      const { user, system } = process.cpuUsage();
+      const { voluntaryContextSwitches, involuntaryContextSwitches } = process.resourceUsage();
+      reply(message.id, { user, system, voluntary: voluntaryContextSwitches, involuntary: involuntaryContextSwitches });
+      return;
+    }
+    case 'stats':
+      reply(message.id, { exported: exporter?.exported ?? 0, memory: process.memoryUsage() });
+      return;
+    case 'gc': {
+      // Spans still waiting in the batch processor are live memory; flush them so every reading
+      // starts from the same state, then collect twice (the second catches what finalizers freed).
+      await flushable?.forceFlush();
+      const gc = (globalThis as { gc?: () => void }).gc;
+      if (gc === undefined) throw new Error('run the server with --expose-gc');
+      gc();
+      await new Promise((r) => setImmediate(r));
+      gc();
+      reply(message.id, { memory: process.memoryUsage(), exported: exporter?.exported ?? 0 });
+      return;
+    }
+    case 'profile-start': {
+      const { Session } = await import('node:inspector');
+      profiler = new Session();
+      profiler.connect();
+      await post(profiler, 'Profiler.enable');
+      await post(profiler, 'Profiler.setSamplingInterval', { interval: 100 });
+      await post(profiler, 'Profiler.start');
+      reply(message.id, {});
+      return;
+    }
+    case 'profile-stop': {
+      const { profile } = await post<{ profile: unknown }>(profiler!, 'Profiler.stop');
+      profiler!.disconnect();
+      profiler = undefined;
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(message.path!, JSON.stringify(profile));
+      reply(message.id, { path: message.path });
+      return;
+    }
+    case 'exit':
+      server.closeAllConnections();
+      server.close();
+      await flushable?.forceFlush();
+      reply(message.id, {});
+      process.disconnect();
+      setTimeout(() => process.exit(0), 100).unref();
+      return;
+  }
+}
+
+process.on('message', (message: Command) => {
+  handle(message).catch((err: unknown) => reply(message.id, { error: String((err as Error)?.stack ?? err) }));
+});
+// Never outlive the benchmark.
+process.on('disconnect', () => setTimeout(() => process.exit(0), 200).unref());
+
+server.listen(0, '127.0.0.1', () => {
+  process.send!({ ready: true, port: (server.address() as AddressInfo).port, pid: process.pid, variant });
+});

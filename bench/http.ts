@@ -1,0 +1,334 @@
+/**
+ * HTTP overhead benchmark: server CPU per request of the request-ID layer against plain `http`,
+ * NodeSDK + HttpInstrumentation, and the hand-written minimum a user would add.
+ *
+ *   node -r ts-node/register/transpile-only bench/http.ts                 # 41 rounds x 1,500 requests per server
+ *   ... bench/http.ts --smoke                                             # a few seconds, tiny counts (CI)
+ *   ... bench/http.ts --rounds 61 --requests 2000 --concurrency 8         # more precision
+ *   ... bench/http.ts --servers sdk,sdk-header --pairs sdk-header/sdk     # an ad-hoc comparison
+ *   ... bench/http.ts --profile rid,register                              # CPU profiles instead of rounds
+ *   ... bench/http.ts --incoming-id                                       # requests carry a valid X-Request-Id
+ *
+ * Method (bench/README.md): every server is its own child process (bench/http-server.ts), all
+ * running for the whole benchmark. This process is only the load generator: keep-alive raw-socket
+ * clients on 127.0.0.1. A round sends `--requests` requests to each server in turn (the order
+ * rotates every round) and reads each server's own `process.cpuUsage()` over IPC before and
+ * after its share, so the CPU per request is the server's alone (all its threads: JS, GC, libuv),
+ * never the load generator's. Each ratio (say rid/manual) is taken within a round, then we
+ * report the median and quartiles over rounds: slow drifts of the machine (other processes,
+ * frequency) cancel out within a round. An A/A pair (two copies of the same server) shows the noise.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
+import { benchEnv, pinToCpu, startServer, type ServerProcess } from './lib/child';
+import { runLoad } from './lib/load';
+import { formatProfileSummary, summarizeProfile } from './lib/profile';
+import { quantile, quartiles, round, type Quartiles } from './lib/stats';
+
+const argv = process.argv.slice(2);
+const flag = (name: string): boolean => argv.includes(name);
+function option(name: string, fallback: string): string {
+  const i = argv.indexOf(name);
+  return i === -1 || argv[i + 1] === undefined ? fallback : argv[i + 1];
+}
+function intOption(name: string, fallback: number, min: number, max: number): number {
+  const n = Number(option(name, String(fallback)));
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer ${min}..${max}`);
+  return n;
+}
+
+const SMOKE = flag('--smoke');
+const ROUNDS = intOption('--rounds', SMOKE ? 3 : 101, 1, 1000);
+const REQUESTS = intOption('--requests', SMOKE ? 200 : 1500, 10, 1_000_000);
+const WARMUP = intOption('--warmup', SMOKE ? 300 : 5000, 0, 10_000_000);
+const CONCURRENCY = intOption('--concurrency', 8, 1, 256);
+const MAX_SECONDS = intOption('--max-seconds', SMOKE ? 120 : 1800, 5, 36_000);
+const PROFILE = option('--profile', '');
+const PROFILE_REQUESTS = intOption('--profile-requests', SMOKE ? 500 : 60_000, 100, 10_000_000);
+const INCOMING_ID = flag('--incoming-id');
+const PIN = !flag('--no-pin');
+const OUT = option('--out', join(__dirname, 'results', SMOKE ? 'smoke' : '', 'http.json'));
+
+/** The servers of the issue, in its numbering. */
+const LABELS: Record<string, string> = {
+  plain: '(0) plain http',
+  sdk: '(1) NodeSDK + HttpInstrumentation',
+  rid: '(2) = (1) + RequestIdInstrumentation',
+  register: '(3) register set-up (discarding exporter)',
+  manual: '(4) = (1) + hand-written minimum',
+  'manual-b': "(4') A/A copy of (4)",
+  'sdk-header': '(1) + bare res.setHeader',
+  'sdk-writehead': '(1) + setHeader at writeHead',
+  'sdk-channel': '(1) + empty request.start subscriber',
+  'sdk-als': '(1) + 2nd AsyncLocalStorage.enterWith',
+  'sdk-otelctx': '(1) + state in OTel context (extract)',
+  'sdk-prepend': "(1) + prepended no-op 'request' listener",
+};
+const DEFAULT_SERVERS = ['plain', 'sdk', 'rid', 'register', 'manual', 'manual-b'];
+const SERVERS = option('--servers', DEFAULT_SERVERS.join(',')).split(',').filter(Boolean);
+for (const s of SERVERS) {
+  const [kind, snapshot] = s.split('@');
+  if (!(kind in LABELS)) throw new Error(`unknown server ${s}; known: ${Object.keys(LABELS).join(', ')}`);
+  if (snapshot !== undefined) LABELS[s] = `${LABELS[kind]} [${snapshot}]`;
+}
+
+interface Pair {
+  num: string;
+  den: string;
+  label: string;
+  /** Upper bound on the median ratio, when the issue sets one. */
+  target?: number;
+}
+const DEFAULT_PAIRS: Pair[] = [
+  { num: 'rid', den: 'manual', label: '(2)/(4) RequestIdInstrumentation vs hand-written', target: 1.0 },
+  { num: 'register', den: 'manual', label: '(3)/(4) register set-up vs hand-written', target: 1.05 },
+  { num: 'sdk', den: 'plain', label: '(1)/(0) NodeSDK+HttpInstrumentation vs plain' },
+  { num: 'manual', den: 'sdk', label: '(4)/(1) hand-written minimum vs NodeSDK' },
+  { num: 'rid', den: 'sdk', label: '(2)/(1) RequestIdInstrumentation vs NodeSDK' },
+  { num: 'manual-b', den: 'manual', label: "(4')/(4) A/A noise floor" },
+  { num: 'sdk-header', den: 'sdk', label: '(1) + setHeader vs (1)' },
+  { num: 'sdk-writehead', den: 'sdk', label: '(1) + setHeader at writeHead vs (1)' },
+  { num: 'sdk-channel', den: 'sdk', label: '(1) + channel subscriber vs (1)' },
+  { num: 'sdk-als', den: 'sdk', label: '(1) + 2nd AsyncLocalStorage vs (1)' },
+  { num: 'sdk-otelctx', den: 'sdk', label: '(1) + state in OTel context vs (1)' },
+  { num: 'sdk-prepend', den: 'sdk', label: '(1) + prepended listener vs (1)' },
+];
+const PAIRS: Pair[] = (() => {
+  const raw = option('--pairs', '');
+  if (raw === '') return DEFAULT_PAIRS.filter((p) => SERVERS.includes(p.num) && SERVERS.includes(p.den));
+  return raw.split(',').map((spec) => {
+    const [num, den] = spec.split('/');
+    if (!SERVERS.includes(num) || !SERVERS.includes(den)) throw new Error(`--pairs ${spec}: both servers must be in --servers`);
+    return DEFAULT_PAIRS.find((p) => p.num === num && p.den === den) ?? { num, den, label: `${num}/${den}` };
+  });
+})();
+
+/** Servers that must echo a request ID: a response without one means the set-up is broken. */
+const ECHOES_ID = new Set(['rid', 'register', 'manual', 'manual-b']);
+const echoesId = (variant: string): boolean => ECHOES_ID.has(variant.split('@')[0]);
+
+const deadline = Date.now() + MAX_SECONDS * 1000;
+function remainingMs(): number {
+  const left = deadline - Date.now();
+  if (left <= 0) throw new Error(`benchmark exceeded --max-seconds ${MAX_SECONDS}`);
+  return left;
+}
+
+const requestHeaders = INCOMING_ID ? { 'X-Request-Id': 'bench-4f1c2a9e7b3d4c8e' } : undefined;
+
+async function load(server: ServerProcess, requests: number, keepFirstHead = false) {
+  const result = await runLoad({
+    port: server.port,
+    requests,
+    concurrency: CONCURRENCY,
+    timeoutMs: Math.min(remainingMs(), 120_000),
+    headers: requestHeaders,
+    keepFirstHead,
+  });
+  if (result.non2xx > 0) throw new Error(`${server.variant}: ${result.non2xx} non-2xx responses`);
+  if (keepFirstHead && echoesId(server.variant) && !/\r\nx-request-id: \S+/i.test(result.firstHead ?? '')) {
+    throw new Error(`${server.variant}: the response carries no X-Request-Id:\n${result.firstHead}`);
+  }
+  return result;
+}
+
+interface ServerSummary {
+  server: string;
+  label: string;
+  cpuUsPerRequest: Quartiles;
+  reqPerSec: Quartiles;
+  p50LatencyMs: number;
+  p99LatencyMs: number;
+  spansExported: number;
+}
+
+interface PairSummary extends Pair {
+  ratio: Quartiles;
+  pass?: boolean;
+}
+
+let pinnedCpus = 'not pinned';
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const env = benchEnv();
+  console.error(`http bench: starting ${SERVERS.length} servers (${SERVERS.join(', ')})`);
+  const servers: ServerProcess[] = [];
+  try {
+    // Start them all at once (start-up is mostly module loading); stop the ones that did start if one fails.
+    const starting = await Promise.allSettled(SERVERS.map((variant) => startServer(variant, { env })));
+    for (const s of starting) if (s.status === 'fulfilled') servers.push(s.value);
+    const failed = starting.find((s) => s.status === 'rejected');
+    if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
+
+    // The load generator on CPU 0, every server on the last CPU (only one is loaded at a time).
+    let pinned = false;
+    if (PIN) {
+      const last = cpus().length - 1;
+      pinned = servers.every((s) => pinToCpu(s.pid, last)) && pinToCpu(process.pid, 0);
+      pinnedCpus = pinned ? `load generator on CPU 0, servers on CPU ${last}` : 'not pinned (taskset failed)';
+    }
+
+    // Warm-up: JIT, connection set-up, the batch processor's first exports.
+    for (const s of servers) await load(s, WARMUP, true);
+
+    if (PROFILE !== '') {
+      await profile(servers);
+      return;
+    }
+
+    const cpu = new Map<string, number[]>(SERVERS.map((s) => [s, []]));
+    const rps = new Map<string, number[]>(SERVERS.map((s) => [s, []]));
+    const lat = new Map<string, Float64Array[]>(SERVERS.map((s) => [s, []]));
+    for (let r = 0; r < ROUNDS; r++) {
+      for (let k = 0; k < servers.length; k++) {
+        const s = servers[(k + r) % servers.length];
+        const before = await s.cpuMicros();
+        const result = await load(s, REQUESTS, r === 0);
+        const after = await s.cpuMicros();
+        cpu.get(s.variant)!.push((after - before) / REQUESTS);
+        rps.get(s.variant)!.push(REQUESTS / (result.wallMs / 1000));
+        lat.get(s.variant)!.push(result.latenciesUs);
+      }
+      if (!SMOKE && (r + 1) % 10 === 0) console.error(`  round ${r + 1}/${ROUNDS}`);
+    }
+
+    const serverSummaries: ServerSummary[] = [];
+    for (const s of servers) {
+      const all = concat(lat.get(s.variant)!);
+      const stats = await s.call<{ exported: number }>('stats');
+      serverSummaries.push({
+        server: s.variant,
+        label: LABELS[s.variant],
+        cpuUsPerRequest: mapQ(quartiles(cpu.get(s.variant)!), 2),
+        reqPerSec: mapQ(quartiles(rps.get(s.variant)!), 0),
+        p50LatencyMs: round(quantile(all, 0.5) / 1000, 3),
+        p99LatencyMs: round(quantile(all, 0.99) / 1000, 3),
+        spansExported: stats.exported,
+      });
+    }
+    const pairSummaries: PairSummary[] = PAIRS.map((p) => {
+      const num = cpu.get(p.num)!;
+      const den = cpu.get(p.den)!;
+      const ratio = mapQ(quartiles(num.map((x, i) => x / den[i])), 3);
+      return { ...p, ratio, pass: p.target === undefined ? undefined : ratio.median <= p.target };
+    });
+
+    const meta = {
+      date: new Date().toISOString(),
+      node: process.version,
+      smoke: SMOKE,
+      rounds: ROUNDS,
+      requestsPerRound: REQUESTS,
+      warmup: WARMUP,
+      concurrency: CONCURRENCY,
+      incomingId: INCOMING_ID,
+      pinning: pinnedCpus,
+      loadAverage: loadavg().map((x) => round(x, 2)),
+      seconds: round((Date.now() - started) / 1000, 1),
+    };
+    console.log(formatTable(meta, serverSummaries, pairSummaries));
+    mkdirSync(join(OUT, '..'), { recursive: true });
+    writeFileSync(
+      OUT,
+      JSON.stringify(
+        {
+          ...meta,
+          method:
+            'server CPU per request from each server process.cpuUsage() (user+system) over its share of each round; ' +
+            'ratios are per round, then median and quartiles over rounds',
+          servers: serverSummaries,
+          ratios: pairSummaries,
+          perRound: Object.fromEntries([...cpu.entries()].map(([k, v]) => [k, v.map((x) => round(x, 3))])),
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+    console.error(`wrote ${OUT}`);
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+  }
+}
+
+/** CPU profiles of the loaded phase of each server named in --profile, one server at a time. */
+async function profile(servers: ServerProcess[]): Promise<void> {
+  const dir = join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  for (const variant of PROFILE.split(',')) {
+    const s = servers.find((x) => x.variant === variant);
+    if (s === undefined) throw new Error(`--profile ${variant}: not among --servers`);
+    const path = join(dir, `http-${variant}.cpuprofile`);
+    const before = await s.cpuMicros();
+    await s.call('profile-start');
+    await load(s, PROFILE_REQUESTS);
+    await s.call('profile-stop', { path }, 60_000);
+    const after = await s.cpuMicros();
+    console.log(`${variant}: ${((after - before) / PROFILE_REQUESTS).toFixed(2)} us CPU/request while profiled (profiler overhead included)`);
+    console.log(formatProfileSummary(`${LABELS[variant]}, ${PROFILE_REQUESTS} requests (${path})`, summarizeProfile(path, 40), PROFILE_REQUESTS));
+    console.log();
+  }
+}
+
+function concat(parts: Float64Array[]): Float64Array {
+  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+function mapQ(q: Quartiles, digits: number): Quartiles {
+  return { q1: round(q.q1, digits), median: round(q.median, digits), q3: round(q.q3, digits), min: round(q.min, digits), max: round(q.max, digits) };
+}
+
+export function formatTable(
+  meta: {
+    node: string;
+    rounds: number;
+    requestsPerRound: number;
+    concurrency: number;
+    smoke: boolean;
+    incomingId: boolean;
+    seconds: number;
+    pinning: string;
+    loadAverage: number[];
+  },
+  servers: ServerSummary[],
+  pairs: PairSummary[],
+): string {
+  const lines: string[] = [];
+  lines.push(
+    `HTTP: node ${meta.node}, ${meta.rounds} interleaved rounds x ${meta.requestsPerRound} requests per server, ` +
+      `${meta.concurrency} keep-alive connections, ${meta.incomingId ? 'requests carry X-Request-Id' : 'no incoming X-Request-Id'}` +
+      `${meta.smoke ? ' (--smoke: numbers are not meaningful)' : ''}, ${meta.seconds} s`,
+  );
+  lines.push(`CPU pinning: ${meta.pinning}; load average at the end ${meta.loadAverage.join(' ')}`);
+  lines.push(`${'server'.padEnd(44)} ${'CPU us/req [q1 .. q3]'.padStart(24)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'spans'.padStart(8)}`);
+  lines.push('-'.repeat(98));
+  for (const s of servers) {
+    const c = s.cpuUsPerRequest;
+    lines.push(
+      `${s.label.padEnd(44)} ${`${c.median.toFixed(1)} [${c.q1.toFixed(1)} .. ${c.q3.toFixed(1)}]`.padStart(24)} ` +
+        `${s.reqPerSec.median.toFixed(0).padStart(8)} ${s.p50LatencyMs.toFixed(2).padStart(7)} ${s.p99LatencyMs.toFixed(2).padStart(7)} ${String(s.spansExported).padStart(8)}`,
+    );
+  }
+  lines.push('-'.repeat(98));
+  lines.push(`${'CPU ratio, per round'.padEnd(52)} ${'median'.padStart(7)} ${'q1'.padStart(6)} ${'q3'.padStart(6)} ${'target'.padStart(7)}  verdict`);
+  for (const p of pairs) {
+    const verdict = p.target === undefined ? '' : p.pass ? 'PASS' : 'MISS';
+    lines.push(
+      `${p.label.padEnd(52)} ${p.ratio.median.toFixed(3).padStart(7)} ${p.ratio.q1.toFixed(3).padStart(6)} ${p.ratio.q3.toFixed(3).padStart(6)} ` +
+        `${(p.target === undefined ? '' : `<= ${p.target.toFixed(2)}`).padStart(7)}  ${verdict}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,50 @@
+/** Small statistics helpers shared by the benchmarks. */
+
+/** The q-quantile (0..1) of `xs` by linear interpolation between closest ranks. */
+export function quantile(xs: ArrayLike<number>, q: number): number {
+  const a = Array.from(xs).sort((x, y) => x - y);
+  if (a.length === 0) return NaN;
+  const pos = (a.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return a[lo] + (a[hi] - a[lo]) * (pos - lo);
+}
+
+export function median(xs: ArrayLike<number>): number {
+  return quantile(xs, 0.5);
+}
+
+export interface Quartiles {
+  q1: number;
+  median: number;
+  q3: number;
+  min: number;
+  max: number;
+}
+
+export function quartiles(xs: ArrayLike<number>): Quartiles {
+  return {
+    q1: quantile(xs, 0.25),
+    median: quantile(xs, 0.5),
+    q3: quantile(xs, 0.75),
+    min: quantile(xs, 0),
+    max: quantile(xs, 1),
+  };
+}
+
+/** Least-squares slope of y over x (x defaults to 0, 1, 2, ...). */
+export function slope(ys: readonly number[], xs: readonly number[] = ys.map((_, i) => i)): number {
+  const n = ys.length;
+  if (n < 2) return 0;
+  const mx = xs.reduce((s, x) => s + x, 0) / n;
+  const my = ys.reduce((s, y) => s + y, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (xs[i] - mx) * (ys[i] - my);
+    den += (xs[i] - mx) ** 2;
+  }
+  return den === 0 ? 0 : num / den;
+}
+
+export const round = (x: number, digits: number): number => +x.toFixed(digits);
