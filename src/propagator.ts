@@ -16,16 +16,18 @@ export interface RequestIdPropagatorConfig {
 }
 
 /**
- * Decisions the server hook made, by the `request.headers` object HttpInstrumentation extracts
- * from: extract then agrees with what the handler sees (a generated ID, not the rejected or
- * untrusted incoming one). `null` marks an ignored request.
+ * Decisions the server hook made, kept on the `request.headers` object HttpInstrumentation
+ * extracts from: extract then agrees with what the handler sees (a generated ID, not the rejected
+ * or untrusted incoming one). `null` marks an ignored request. A non-enumerable symbol property
+ * rather than a WeakMap: a WeakMap entry per request doubled GC work (bench/README.md).
  */
-const decided = new WeakMap<object, RequestIdState | null>();
+const DECISION = Symbol.for('@rid/otel.decision');
+type WithDecision = { [DECISION]?: RequestIdState | null };
 let recordDecisions = false;
 
 /** Called by the server hook; free until a RequestIdPropagator exists. */
 export function recordDecision(request: IncomingMessage, state: RequestIdState | null): void {
-  if (recordDecisions) decided.set(request.headers, state);
+  if (recordDecisions) Object.defineProperty(request.headers, DECISION, { value: state, configurable: true, writable: true });
 }
 
 /**
@@ -67,7 +69,7 @@ export class RequestIdPropagator implements TextMapPropagator {
 
   extract(context: Context, carrier: unknown, getter: TextMapGetter = defaultTextMapGetter): Context {
     if (typeof carrier === 'object' && carrier !== null) {
-      const known = decided.get(carrier);
+      const known = (carrier as WithDecision)[DECISION];
       if (known !== undefined) return known === null ? context : context.setValue(REQUEST_ID_CONTEXT_KEY, known);
     }
     const raw = getter.get(carrier, this.key);
