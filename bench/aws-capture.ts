@@ -26,6 +26,7 @@ import { context, ROOT_CONTEXT, SpanKind, trace, type Context, type Span } from 
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { ATTR_AWS_REQUEST_ID, AwsRequestIdCapture } from '../src/aws-capture';
+import { median } from './lib/stats';
 
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
@@ -209,11 +210,6 @@ function main(): void {
     if (recorded !== c.recordsOnSpan) throw new Error(`${c.name}: recorded=${recorded}, expected ${c.recordsOnSpan}`);
   }
 
-  const median = (xs: number[]): number => {
-    const a = [...xs].sort((x, y) => x - y);
-    const m = a.length >> 1;
-    return a.length % 2 ? a[m] : (a[m - 1] + a[m]) / 2;
-  };
   const baselines: Record<Side, number> = {
     response: median(cpuSamples.get(cases.find((c) => c.side === 'response')!.name)!),
     request: median(cpuSamples.get(cases.find((c) => c.side === 'request')!.name)!),

@@ -19,6 +19,7 @@ import { mkdirSync, writeFileSync } from 'fs';
 import { join } from 'path';
 
 import { createGenerator, DEFAULT_RANGE_ID_CHARSET } from '../src/generators';
+import { median } from './lib/stats';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 // uuid@14 and nanoid@5 are ESM-only; Node >= 20.19 can require() them synchronously.
@@ -103,12 +104,6 @@ for (let round = 0; round < ROUNDS; round++) {
     const n = perRound.get(s.name)!;
     samples.get(s.name)!.push(timeRun(s, n) / n);
   }
-}
-
-function median(xs: number[]): number {
-  const a = [...xs].sort((x, y) => x - y);
-  const m = a.length >> 1;
-  return a.length % 2 ? a[m] : (a[m - 1] + a[m]) / 2;
 }
 
 const BASELINE = 'crypto.randomUUID';
