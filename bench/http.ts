@@ -2,27 +2,28 @@
  * HTTP overhead benchmark: server CPU per request of the request-ID layer against plain `http`,
  * NodeSDK + HttpInstrumentation, and the hand-written minimum a user would add.
  *
- *   node -r ts-node/register/transpile-only bench/http.ts                 # 41 rounds x 1,500 requests per server
+ *   node -r ts-node/register/transpile-only bench/http.ts                 # 201 rounds x 600 requests per server, 2 processes each
  *   ... bench/http.ts --smoke                                             # a few seconds, tiny counts (CI)
- *   ... bench/http.ts --rounds 61 --requests 2000 --concurrency 8         # more precision
+ *   ... bench/http.ts --rounds 401 --replicas 3                           # more precision
  *   ... bench/http.ts --servers sdk,sdk-header --pairs sdk-header/sdk     # an ad-hoc comparison
  *   ... bench/http.ts --profile rid,register                              # CPU profiles instead of rounds
  *   ... bench/http.ts --incoming-id                                       # requests carry a valid X-Request-Id
  *
- * Method (bench/README.md): every server is its own child process (bench/http-server.ts), all
- * running for the whole benchmark. This process is only the load generator: keep-alive raw-socket
- * clients on 127.0.0.1. A round sends `--requests` requests to each server in turn (the order
- * rotates every round) and reads each server's own `process.cpuUsage()` over IPC before and
- * after its share, so the CPU per request is the server's alone (all its threads: JS, GC, libuv),
- * never the load generator's. Each ratio (say rid/manual) is taken within a round, then we
- * report the median and quartiles over rounds: slow drifts of the machine (other processes,
- * frequency) cancel out within a round. An A/A pair (two copies of the same server) shows the noise.
+ * Method (bench/README.md): every server runs as `--replicas` child processes (bench/http-server.ts),
+ * all running for the whole benchmark. This process is only the load generator: keep-alive
+ * raw-socket clients on 127.0.0.1 whose connections stay open across rounds. A round sends
+ * `--requests` requests to each server (split over its processes; the order rotates every round)
+ * and reads each process's own `process.cpuUsage()` over IPC before and after its share, so the CPU
+ * per request is the server's alone (all its threads: JS, GC, libuv), never the load generator's.
+ * Each ratio (say rid/manual) is taken within a round, then we report the median and quartiles
+ * over rounds: slow drifts of the machine cancel out within a round, and several processes per
+ * server average out one process's luck. An A/A pair (two copies of the same server) shows the noise.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { benchEnv, pinToCpu, startServer, type ServerProcess } from './lib/child';
-import { runLoad } from './lib/load';
+import { KeepAliveClient } from './lib/load';
 import { formatProfileSummary, summarizeProfile } from './lib/profile';
 import { quantile, quartiles, round, type Quartiles } from './lib/stats';
 
@@ -39,10 +40,13 @@ function intOption(name: string, fallback: number, min: number, max: number): nu
 }
 
 const SMOKE = flag('--smoke');
-const ROUNDS = intOption('--rounds', SMOKE ? 3 : 101, 1, 1000);
-const REQUESTS = intOption('--requests', SMOKE ? 200 : 1500, 10, 1_000_000);
+const ROUNDS = intOption('--rounds', SMOKE ? 3 : 201, 1, 5000);
+const REQUESTS = intOption('--requests', SMOKE ? 200 : 600, 10, 1_000_000);
 const WARMUP = intOption('--warmup', SMOKE ? 300 : 5000, 0, 10_000_000);
 const CONCURRENCY = intOption('--concurrency', 8, 1, 256);
+// Processes per server: a Node process has its own luck (JIT decisions, heap layout) worth a few
+// percent against an identical copy; averaging over copies shrinks that bias (bench/README.md).
+const REPLICAS = intOption('--replicas', SMOKE ? 1 : 2, 1, 16);
 const MAX_SECONDS = intOption('--max-seconds', SMOKE ? 120 : 1800, 5, 36_000);
 const PROFILE = option('--profile', '');
 const PROFILE_REQUESTS = intOption('--profile-requests', SMOKE ? 500 : 60_000, 100, 10_000_000);
@@ -117,15 +121,13 @@ function remainingMs(): number {
 
 const requestHeaders = INCOMING_ID ? { 'X-Request-Id': 'bench-4f1c2a9e7b3d4c8e' } : undefined;
 
+/** One client per server process, its connections kept open for the whole benchmark. */
+const clients = new Map<ServerProcess, KeepAliveClient>();
+
 async function load(server: ServerProcess, requests: number, keepFirstHead = false) {
-  const result = await runLoad({
-    port: server.port,
-    requests,
-    concurrency: CONCURRENCY,
-    timeoutMs: Math.min(remainingMs(), 120_000),
-    headers: requestHeaders,
-    keepFirstHead,
-  });
+  let client = clients.get(server);
+  if (client === undefined) clients.set(server, (client = new KeepAliveClient(server.port, CONCURRENCY, requestHeaders)));
+  const result = await client.run({ requests, timeoutMs: Math.min(remainingMs(), 120_000), keepFirstHead });
   if (result.non2xx > 0) throw new Error(`${server.variant}: ${result.non2xx} non-2xx responses`);
   if (keepFirstHead && echoesId(server.variant) && !/\r\nx-request-id: \S+/i.test(result.firstHead ?? '')) {
     throw new Error(`${server.variant}: the response carries no X-Request-Id:\n${result.firstHead}`);
@@ -157,7 +159,8 @@ async function main(): Promise<void> {
   const servers: ServerProcess[] = [];
   try {
     // Start them all at once (start-up is mostly module loading); stop the ones that did start if one fails.
-    const starting = await Promise.allSettled(SERVERS.map((variant) => startServer(variant, { env })));
+    const variants = SERVERS.flatMap((variant) => Array.from({ length: REPLICAS }, () => variant));
+    const starting = await Promise.allSettled(variants.map((variant) => startServer(variant, { env })));
     for (const s of starting) if (s.status === 'fulfilled') servers.push(s.value);
     const failed = starting.find((s) => s.status === 'rejected');
     if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
@@ -178,34 +181,44 @@ async function main(): Promise<void> {
       return;
     }
 
+    // A round gives each server REQUESTS requests, split evenly over its copies; its CPU per request
+    // in the round is the sum over its copies.
+    const share = Math.ceil(REQUESTS / REPLICAS);
     const cpu = new Map<string, number[]>(SERVERS.map((s) => [s, []]));
     const rps = new Map<string, number[]>(SERVERS.map((s) => [s, []]));
     const lat = new Map<string, Float64Array[]>(SERVERS.map((s) => [s, []]));
     for (let r = 0; r < ROUNDS; r++) {
+      const used = new Map<string, { micros: number; wallMs: number }>(SERVERS.map((v) => [v, { micros: 0, wallMs: 0 }]));
       for (let k = 0; k < servers.length; k++) {
         const s = servers[(k + r) % servers.length];
         const before = await s.cpuMicros();
-        const result = await load(s, REQUESTS, r === 0);
+        const result = await load(s, share, r === 0);
         const after = await s.cpuMicros();
-        cpu.get(s.variant)!.push((after - before) / REQUESTS);
-        rps.get(s.variant)!.push(REQUESTS / (result.wallMs / 1000));
+        const u = used.get(s.variant)!;
+        u.micros += after - before;
+        u.wallMs += result.wallMs;
         lat.get(s.variant)!.push(result.latenciesUs);
+      }
+      for (const [variant, u] of used) {
+        cpu.get(variant)!.push(u.micros / (share * REPLICAS));
+        rps.get(variant)!.push((share * REPLICAS) / (u.wallMs / 1000));
       }
       if (!SMOKE && (r + 1) % 10 === 0) console.error(`  round ${r + 1}/${ROUNDS}`);
     }
 
     const serverSummaries: ServerSummary[] = [];
-    for (const s of servers) {
-      const all = concat(lat.get(s.variant)!);
-      const stats = await s.call<{ exported: number }>('stats');
+    for (const variant of SERVERS) {
+      const all = concat(lat.get(variant)!);
+      let exported = 0;
+      for (const s of servers) if (s.variant === variant) exported += (await s.call<{ exported: number }>('stats')).exported;
       serverSummaries.push({
-        server: s.variant,
-        label: LABELS[s.variant],
-        cpuUsPerRequest: mapQ(quartiles(cpu.get(s.variant)!), 2),
-        reqPerSec: mapQ(quartiles(rps.get(s.variant)!), 0),
+        server: variant,
+        label: LABELS[variant],
+        cpuUsPerRequest: mapQ(quartiles(cpu.get(variant)!), 2),
+        reqPerSec: mapQ(quartiles(rps.get(variant)!), 0),
         p50LatencyMs: round(quantile(all, 0.5) / 1000, 3),
         p99LatencyMs: round(quantile(all, 0.99) / 1000, 3),
-        spansExported: stats.exported,
+        spansExported: exported,
       });
     }
     const pairSummaries: PairSummary[] = PAIRS.map((p) => {
@@ -220,7 +233,8 @@ async function main(): Promise<void> {
       node: process.version,
       smoke: SMOKE,
       rounds: ROUNDS,
-      requestsPerRound: REQUESTS,
+      requestsPerRound: share * REPLICAS,
+      processesPerServer: REPLICAS,
       warmup: WARMUP,
       concurrency: CONCURRENCY,
       incomingId: INCOMING_ID,
@@ -248,6 +262,7 @@ async function main(): Promise<void> {
     );
     console.error(`wrote ${OUT}`);
   } finally {
+    for (const client of clients.values()) client.close();
     await Promise.all(servers.map((s) => s.stop()));
   }
 }
@@ -290,6 +305,7 @@ export function formatTable(
     node: string;
     rounds: number;
     requestsPerRound: number;
+    processesPerServer: number;
     concurrency: number;
     smoke: boolean;
     incomingId: boolean;
@@ -303,7 +319,7 @@ export function formatTable(
   const lines: string[] = [];
   lines.push(
     `HTTP: node ${meta.node}, ${meta.rounds} interleaved rounds x ${meta.requestsPerRound} requests per server, ` +
-      `${meta.concurrency} keep-alive connections, ${meta.incomingId ? 'requests carry X-Request-Id' : 'no incoming X-Request-Id'}` +
+      `${meta.processesPerServer} process(es) per server, ${meta.concurrency} keep-alive connections, ${meta.incomingId ? 'requests carry X-Request-Id' : 'no incoming X-Request-Id'}` +
       `${meta.smoke ? ' (--smoke: numbers are not meaningful)' : ''}, ${meta.seconds} s`,
   );
   lines.push(`CPU pinning: ${meta.pinning}; load average at the end ${meta.loadAverage.join(' ')}`);

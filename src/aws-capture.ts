@@ -14,7 +14,7 @@ import {
   type SpanContext,
   type Tracer,
 } from '@opentelemetry/api';
-import { REQUEST_ID_CONTEXT_KEY, requestIdStorage, type RequestIdState } from './context';
+import { NO_REQUEST_STATE, REQUEST_ID_CONTEXT_KEY, stateOf, type RequestIdState } from './context';
 import { OnceReporter } from './diag';
 import { addOutgoingRequestHook, removeOutgoingRequestHook } from './http-client';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
@@ -145,7 +145,7 @@ export class AwsRequestIdCapture {
     try {
       const ctx = context.active();
       r[CONTEXT] = ctx;
-      const state = stateIn(ctx);
+      const state = stateOf(ctx);
       if (state !== undefined) r[STATE] = state;
       const client = httpClientSpan(trace.getSpan(ctx));
       if (client === undefined) {
@@ -193,7 +193,7 @@ export class AwsRequestIdCapture {
       if (request[CONTEXT] !== undefined) return;
       const ctx = context.active();
       request[CONTEXT] = ctx;
-      const state = stateIn(ctx);
+      const state = stateOf(ctx);
       if (state !== undefined) request[STATE] = state;
       // Every AWS fetch response gets a span of ours (see onFetchResponse): it starts here.
       request[START] = nowMs();
@@ -267,10 +267,7 @@ export class AwsRequestIdCapture {
     // for another incoming request: span processors (RequestIdSpanProcessor) must see this call's
     // request, or none, never the socket's.
     const state = request[STATE];
-    const span =
-      state === undefined
-        ? requestIdStorage.exit(() => this.tracer.startSpan(name, options, parent))
-        : this.tracer.startSpan(name, options, parent.setValue(REQUEST_ID_CONTEXT_KEY, state));
+    const span = this.tracer.startSpan(name, options, parent.setValue(REQUEST_ID_CONTEXT_KEY, state ?? NO_REQUEST_STATE));
     if (status >= 400) span.setStatus({ code: SpanStatusCode.ERROR });
     request[OWN] = span;
     return span;
@@ -566,11 +563,6 @@ function hasLocalParent(span: Span): boolean {
   const fields = span as unknown as SdkSpanFields;
   if (fields.parentSpanContext !== undefined) return fields.parentSpanContext.isRemote !== true;
   return fields.parentSpanId !== undefined;
-}
-
-/** currentState(), reusing the context already read (each context.active() goes through the OTel API's global registry). */
-function stateIn(ctx: Context): RequestIdState | undefined {
-  return requestIdStorage.getStore() ?? (ctx.getValue(REQUEST_ID_CONTEXT_KEY) as RequestIdState | undefined);
 }
 
 function nowMs(): number {

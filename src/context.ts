@@ -5,6 +5,8 @@ import { context, createContextKey, type Context, type Span } from '@opentelemet
 export interface RequestIdState {
   /** The request's primary ID: the global rule's, or the first rule that applied. */
   id: string;
+  /** True for an incoming HTTP request's state (the server hook's), false for extracted or runWithRequestId ones. */
+  readonly incoming: boolean;
   /** Every ID of the request by lower-case header name (two when a route rule adds a header). */
   readonly byHeader: Record<string, string>;
   /** The span attributes to stamp on the SERVER span. */
@@ -32,14 +34,60 @@ export const requestIdStorage: AsyncLocalStorage<RequestIdState> = (g[STORAGE_KE
  */
 export const REQUEST_ID_CONTEXT_KEY = createContextKey('@rid/otel request id');
 
-/** The request state that `ctx` carries, else the one of the current async work. */
+/**
+ * HttpInstrumentation puts one mutable object per incoming request in the request's context
+ * (@opentelemetry/core's RPC metadata; `createContextKey` is `Symbol.for`, so the key is the same
+ * in every copy of core). The server hook hangs the request's state on it: the state then travels
+ * wherever the OTel context does, without a second AsyncLocalStorage, whose propagation Node 20
+ * pays on every async resource of every request (bench/README.md).
+ */
+const RPC_METADATA_KEY = createContextKey('OpenTelemetry SDK Context Key RPC_METADATA');
+export const STATE = Symbol.for('@rid/otel.request-state');
+export type WithState = { [STATE]?: RequestIdState };
+
+/**
+ * The request state that `ctx` carries, else the one of the current async work. A context can
+ * also say "no request" explicitly (NO_REQUEST_STATE) and stop the search there.
+ */
 export function stateOf(ctx: Context): RequestIdState | undefined {
-  return (ctx.getValue(REQUEST_ID_CONTEXT_KEY) as RequestIdState | undefined) ?? requestIdStorage.getStore();
+  const own = carriedBy(ctx);
+  if (own !== undefined) return own ?? undefined;
+  const active = context.active();
+  return active === ctx ? requestIdStorage.getStore() : currentStateIn(active);
 }
 
-/** The state of the current async work: our store first, then the active OTel context. */
+/** The state of the current async work: the active OTel context first, then our own store. */
 export function currentState(): RequestIdState | undefined {
-  return requestIdStorage.getStore() ?? (context.active().getValue(REQUEST_ID_CONTEXT_KEY) as RequestIdState | undefined);
+  return currentStateIn(context.active());
+}
+
+function currentStateIn(active: Context): RequestIdState | undefined {
+  const own = carriedBy(active);
+  return own === undefined ? requestIdStorage.getStore() : (own ?? undefined);
+}
+
+/** Set under REQUEST_ID_CONTEXT_KEY: this context belongs to no request, whatever is active. */
+export const NO_REQUEST_STATE = null;
+
+function carriedBy(ctx: Context): RequestIdState | null | undefined {
+  const value = ctx.getValue(REQUEST_ID_CONTEXT_KEY) as RequestIdState | null | undefined;
+  return value !== undefined ? value : (ctx.getValue(RPC_METADATA_KEY) as WithState | undefined)?.[STATE];
+}
+
+/**
+ * Makes `state` the current request's for the rest of `ctx`: on HttpInstrumentation's per-request
+ * RPC metadata when `ctx` has fresh metadata whose span is `span`, else (no HttpInstrumentation,
+ * an ignored or suppressed request) in our own store. Returns how.
+ */
+export function enterRequestState(ctx: Context, span: Span | undefined, state: RequestIdState): 'context' | 'storage' {
+  if (ctx.getValue(REQUEST_ID_CONTEXT_KEY) === state) return 'context';
+  const rpc = ctx.getValue(RPC_METADATA_KEY) as (WithState & { span?: Span }) | undefined;
+  if (span !== undefined && typeof rpc === 'object' && rpc !== null && rpc.span === span) {
+    rpc[STATE] ??= state;
+    if (rpc[STATE] === state) return 'context';
+  }
+  requestIdStorage.enterWith(state);
+  return 'storage';
 }
 
 /**
@@ -55,10 +103,14 @@ export function getRequestId(headerName?: string): string | undefined {
 
 /** A state for an ID that did not come from an incoming HTTP request. */
 export function standaloneState(id: string): RequestIdState {
-  return { id, byHeader: {}, attributes: {} };
+  return { id, incoming: false, byHeader: {}, attributes: {} };
 }
 
-/** Runs `fn` with `state` current for both our store and the OTel context. */
+/**
+ * Runs `fn` with `state` current: in the OTel context, which stateOf() reads first, and only
+ * without a registered context manager in our own store (so it stays disabled, see RPC_METADATA_KEY).
+ */
 export function runWithState<T>(state: RequestIdState, fn: () => T): T {
-  return requestIdStorage.run(state, () => context.with(context.active().setValue(REQUEST_ID_CONTEXT_KEY, state), fn));
+  const ctx = context.active().setValue(REQUEST_ID_CONTEXT_KEY, state);
+  return context.with(ctx, () => (context.active() === ctx ? fn() : requestIdStorage.run(state, fn)));
 }

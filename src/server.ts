@@ -1,11 +1,12 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { context, SpanKind, trace } from '@opentelemetry/api';
+import { context, SpanKind, trace, type Span } from '@opentelemetry/api';
 import type { CompiledConfig, CompiledRule } from './config';
-import { requestIdStorage, type RequestIdState } from './context';
+import { currentState, enterRequestState, requestIdStorage, STATE, stateOf, type RequestIdState, type WithState } from './context';
 import type { OnceReporter } from './diag';
 import { requestPath } from './matchers';
 import { recordDecision } from './propagator';
+import { setResponseHeader } from './response-header';
 import { isAcceptable, makeSafe } from './validation';
 
 /** What Node publishes on `http.server.request.start`, just before `server.emit('request')`. */
@@ -17,20 +18,19 @@ export interface RequestStartMessage {
   socket?: Socket & { _httpMessage?: unknown };
 }
 
-// Symbol.for: two copies of this package (or two instances) share one state per request,
-// so a header never gets two IDs.
-const STATE = Symbol.for('@rid/otel.request-state');
+// Symbol.for (STATE too): two copies of this package (or two instances) share one state per
+// request, so a header never gets two IDs.
 const SPAN_LISTENER = Symbol.for('@rid/otel.span-listener');
-type WithState = IncomingMessage & { [STATE]?: RequestIdState };
 type WithListener = Server & { [SPAN_LISTENER]?: true };
 
 /**
- * Assigns the request's IDs before any handler runs: it reads or generates each rule's ID,
+ * Assigns the request's IDs before any handler runs: it reads or generates each rule's ID and
  * echoes it with an early `setHeader` (so 404s, 500s and early `writeHead` calls carry it, and an
- * app that sets the header itself still wins), and enters the request's async context.
+ * app that sets the header itself still wins). The prepended 'request' listener then makes the
+ * state current for the request's async work.
  */
 export function assignRequestIds(message: RequestStartMessage, config: CompiledConfig, reporter: OnceReporter): void {
-  const request = message.request as WithState;
+  const request = message.request as IncomingMessage & WithState;
   const existing = request[STATE];
   // Node runs every request of a keep-alive connection in that connection's parser resource, where
   // the store entered for the previous request is still current. Leave it behind before deciding,
@@ -57,9 +57,9 @@ export function assignRequestIds(message: RequestStartMessage, config: CompiledC
     if (existing === undefined && state !== undefined) {
       request[STATE] = state;
       recordDecision(request, state);
-      // The handler runs in the emit that follows this synchronous publish, so the store
-      // entered here is the one it and all its async continuations see.
-      requestIdStorage.enterWith(state);
+      // 'Expect' requests may go to 'checkContinue'/'checkExpectation' listeners instead of
+      // 'request' ones, where ours never runs: enter the store here, before Node emits either.
+      if (request.headers.expect !== undefined) requestIdStorage.enterWith(state);
       const writing = message.socket?._httpMessage;
       if (writing != null && writing !== message.response) keepOwnContext(message.response, state);
     }
@@ -79,9 +79,11 @@ export function assignRequestIds(message: RequestStartMessage, config: CompiledC
 function keepOwnContext(response: ServerResponse, state: RequestIdState): void {
   const emit = response.emit;
   response.emit = function (this: ServerResponse, ...args: Parameters<ServerResponse['emit']>): boolean {
-    if (requestIdStorage.getStore() === state) return emit.apply(this, args);
+    if (currentState() === state) return emit.apply(this, args);
+    const ctx = state.context;
+    if (ctx !== undefined && stateOf(ctx) === state) return context.with(ctx, () => emit.apply(this, args));
     const run = (): boolean => requestIdStorage.run(state, () => emit.apply(this, args));
-    return state.context === undefined ? run() : context.with(state.context, run);
+    return ctx === undefined ? run() : context.with(ctx, run);
   } as ServerResponse['emit'];
 }
 
@@ -106,7 +108,7 @@ function applyRule(
     id = rule.generate();
     original = makeSafe(typeof incoming === 'string' ? incoming : incoming.join(', '));
   }
-  if (rule.includeInResponse) response.setHeader(rule.headerName, id);
+  if (rule.includeInResponse) setResponseHeader(response, rule.headerName, rule.headerKey, id);
   if (state === undefined) {
     state = newState(id, rule);
   } else {
@@ -128,7 +130,7 @@ function newState(id: string, rule: CompiledRule): RequestIdState {
   byHeader[rule.headerKey] = id;
   const attributes: Record<string, string> = {};
   attributes[rule.attributeName] = id;
-  return { id, byHeader, attributes, serverSpan: undefined, context: undefined };
+  return { id, incoming: true, byHeader, attributes, serverSpan: undefined, context: undefined };
 }
 
 /**
@@ -192,16 +194,17 @@ function guardedMatch(
 
 /**
  * A listener prepended once per server runs inside HttpInstrumentation's patched emit, where its
- * SERVER span is active, whichever instrumentation was constructed first. Patching `emit`
- * instead would unwrap HttpInstrumentation's patch.
+ * SERVER span and the request's OTel context are active, whichever instrumentation was
+ * constructed first. Patching `emit` instead would unwrap HttpInstrumentation's patch.
  */
 function attachSpanListener(server: WithListener): void {
   if (server[SPAN_LISTENER] === true) return;
   server[SPAN_LISTENER] = true;
-  server.prependListener('request', stampServerSpan);
+  server.prependListener('request', enterRequest);
 }
 
-function stampServerSpan(request: WithState): void {
+/** Makes the request's state current for its handler and stamps the SERVER span. */
+function enterRequest(request: IncomingMessage & WithState): void {
   const state = request[STATE];
   if (state === undefined) return;
   try {
@@ -209,13 +212,21 @@ function stampServerSpan(request: WithState): void {
     const active = context.active();
     state.context = active;
     const span = trace.getSpan(active);
-    if (span === undefined) return;
-    // Without HttpInstrumentation another span may be active here; only a SERVER span is ours to stamp.
+    enterRequestState(active, span, state);
+    // RequestIdSpanProcessor stamps it at start when it can; without HttpInstrumentation another
+    // span may be active here, and only a SERVER span is ours to stamp.
+    if (span === undefined || state.serverSpan !== undefined) return;
     const kind = (span as { kind?: SpanKind }).kind;
     if (kind !== undefined && kind !== SpanKind.SERVER) return;
-    span.setAttributes(state.attributes);
-    state.serverSpan = span;
+    stampServerSpan(span, state);
   } catch {
     // Never let span bookkeeping fail the request.
   }
+}
+
+/** The request's attributes on its SERVER span (a loop of setAttribute: setAttributes allocates an entries array). */
+export function stampServerSpan(span: Span, state: RequestIdState): void {
+  const attributes = state.attributes;
+  for (const key in attributes) span.setAttribute(key, attributes[key]);
+  state.serverSpan = span;
 }

@@ -1,6 +1,7 @@
-import type { Context } from '@opentelemetry/api';
+import { SpanKind, type Context, type Span } from '@opentelemetry/api';
 import { DEFAULT_ATTRIBUTE_NAME } from './config';
 import { stateOf } from './context';
+import { stampServerSpan } from './server';
 import { RequestIdConfigError } from './errors';
 
 export interface RequestIdSpanProcessorConfig {
@@ -10,6 +11,7 @@ export interface RequestIdSpanProcessorConfig {
 
 /** The part of an SDK span this processor uses; typed here so that neither SDK line is a dependency. */
 interface StartedSpan {
+  readonly kind?: SpanKind;
   setAttribute(key: string, value: string): unknown;
 }
 
@@ -28,7 +30,16 @@ export class RequestIdSpanProcessor {
 
   onStart(span: StartedSpan, parentContext: Context): void {
     const state = stateOf(parentContext);
-    if (state !== undefined) span.setAttribute(this.attributeName, state.id);
+    if (state === undefined) return;
+    if (state.incoming && state.serverSpan === undefined && span.kind === SpanKind.SERVER) {
+      // The request's own SERVER span (RequestIdPropagator put the server hook's state in the
+      // context HttpInstrumentation starts it with): all its attributes now, so the server
+      // hook's 'request' listener has nothing left to stamp.
+      stampServerSpan(span as unknown as Span, state);
+      if (state.attributes[this.attributeName] === undefined) span.setAttribute(this.attributeName, state.id);
+      return;
+    }
+    span.setAttribute(this.attributeName, state.id);
   }
 
   onEnd(_span: unknown): void {}

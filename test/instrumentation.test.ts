@@ -2,11 +2,13 @@ import './support/otel';
 import * as assert from 'node:assert/strict';
 import { AsyncResource } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
+import * as http from 'node:http';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { SpanKind } from '@opentelemetry/api';
-import { getRequestId, type RequestIdInstrumentationConfig } from '../src';
+import { propagation, SpanKind, type TextMapPropagator } from '@opentelemetry/api';
+import { CompositePropagator } from '@opentelemetry/core';
+import { getRequestId, RequestIdPropagator, type RequestIdInstrumentationConfig } from '../src';
 import { get, headerCount, type TestServer } from './support/http';
-import { diagLines, finishedSpans, waitForSpans } from './support/otel';
+import { diagLines, finishedSpans, httpInstrumentation, waitForSpans } from './support/otel';
 import { useTestScope } from './support/scope';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -296,7 +298,21 @@ describe('RequestIdInstrumentation on incoming requests', () => {
       const outer = await serve((req, res) => inner.server.emit('request', req, res));
       const res = await get(outer.url);
       assert.equal(headerCount(res, 'x-request-id'), 1);
-      assert.equal(JSON.parse(res.body).seen, res.headers['x-request-id']);
+      const id = res.headers['x-request-id'] as string;
+      assert.match(id, UUID_V4);
+      // The nested emit starts a fresh OTel context; with RequestIdPropagator registered (register
+      // and withRequestId do it) HttpInstrumentation's extract brings the same state into it.
+      const original = (propagation as unknown as { _getGlobalPropagator(): TextMapPropagator })._getGlobalPropagator();
+      try {
+        propagation.disable();
+        propagation.setGlobalPropagator(new CompositePropagator({ propagators: [original, new RequestIdPropagator()] }));
+        const again = await get(outer.url);
+        assert.equal(headerCount(again, 'x-request-id'), 1);
+        assert.equal(JSON.parse(again.body).seen, again.headers['x-request-id']);
+      } finally {
+        propagation.disable();
+        propagation.setGlobalPropagator(original);
+      }
     });
 
     it('disable() stops assigning IDs; enable() resumes', async () => {
@@ -476,6 +492,51 @@ describe('RequestIdInstrumentation on incoming requests', () => {
       });
       const res = await get(url, { 'X-Request-Id': 'with-body' }, 'POST');
       assert.equal(JSON.parse(res.body).seen, 'with-body');
+    });
+
+    it('a request HttpInstrumentation ignores (no SERVER span, no RPC metadata) still has its ID in its async work', async () => {
+      instrument();
+      const previous = httpInstrumentation.getConfig();
+      httpInstrumentation.setConfig({ ...previous, ignoreIncomingRequestHook: (req) => req.url === '/skip' });
+      try {
+        const { url } = await serve(async (_req, res) => {
+          const sync = getRequestId();
+          await new Promise((r) => setTimeout(r, 1));
+          res.end(JSON.stringify({ sync, later: getRequestId() }));
+        });
+        const res = await get(`${url}/skip`, { 'X-Request-Id': 'ignored-by-otel' });
+        assert.deepEqual(JSON.parse(res.body), { sync: 'ignored-by-otel', later: 'ignored-by-otel' });
+        assert.equal(res.headers['x-request-id'], 'ignored-by-otel');
+        // The next request on a traced path is unaffected by the store the ignored one entered.
+        const traced = await get(url);
+        assert.equal(JSON.parse(traced.body).later, traced.headers['x-request-id']);
+        assert.equal(finishedSpans(SpanKind.SERVER).length, 1, 'only the traced request has a SERVER span');
+      } finally {
+        httpInstrumentation.setConfig(previous);
+      }
+    });
+
+    it("'Expect: 100-continue' answered by a 'checkContinue' listener sees the ID there", async () => {
+      instrument();
+      const { server, url } = await serve(echoRequestId);
+      server.on('checkContinue', async (req: IncomingMessage, res: ServerResponse) => {
+        // In the handler and its own continuations (body events come from the socket: see README).
+        const sync = getRequestId();
+        res.writeContinue();
+        for await (const _chunk of req);
+        await new Promise((r) => setImmediate(r));
+        res.end(JSON.stringify({ seen: sync === getRequestId() ? sync : `${sync} then ${getRequestId()}` }));
+      });
+      const res = await new Promise<{ id: string; seen: unknown }>((resolve, reject) => {
+        const req = http.request(url, { method: 'POST', agent: false, headers: { Expect: '100-continue', 'X-Request-Id': 'continue-1' } }, (r) => {
+          let body = '';
+          r.on('data', (c: Buffer) => (body += c));
+          r.on('end', () => resolve({ id: r.headers['x-request-id'] as string, seen: JSON.parse(body).seen }));
+        });
+        req.on('continue', () => req.end('body'));
+        req.on('error', reject);
+      });
+      assert.deepEqual(res, { id: 'continue-1', seen: 'continue-1' });
     });
 
     it('isolation: 200 concurrent requests with interleaved awaits each see only their own ID', async () => {

@@ -32,80 +32,150 @@ export interface LoadResult {
 
 const HEAD_END = '\r\n\r\n';
 
-export function runLoad(options: LoadOptions): Promise<LoadResult> {
-  const { port, requests, concurrency, timeoutMs } = options;
-  let head = `GET ${options.path ?? '/'} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: keep-alive\r\n`;
-  for (const [k, v] of Object.entries(options.headers ?? {})) head += `${k}: ${v}\r\n`;
-  const requestBytes = Buffer.from(head + '\r\n', 'latin1');
-  const latencies = new Float64Array(requests);
+/**
+ * One request at a time on each of its connections, kept open across runs: the benchmark rounds
+ * measure requests, not connection set-up (accept, a new parser and socket resources per
+ * connection would otherwise be part of every round's share).
+ */
+export class KeepAliveClient {
+  private readonly connections: Connection[] = [];
+  private readonly requestBytes: Buffer;
+  private run_: Run | undefined;
 
-  return new Promise((resolve, reject) => {
-    let sent = 0;
-    let done = 0;
-    let non2xx = 0;
-    let firstHead: string | undefined;
-    let finished = false;
-    const sockets: Socket[] = [];
-    const t0 = process.hrtime.bigint();
+  constructor(
+    private readonly port: number,
+    private readonly concurrency: number,
+    headers?: Record<string, string>,
+    path = '/',
+  ) {
+    let head = `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: keep-alive\r\n`;
+    for (const [k, v] of Object.entries(headers ?? {})) head += `${k}: ${v}\r\n`;
+    this.requestBytes = Buffer.from(head + '\r\n', 'latin1');
+  }
 
-    const finish = (err?: Error): void => {
-      if (finished) return;
-      finished = true;
-      clearTimeout(timer);
-      for (const s of sockets) s.destroy();
-      if (err) return reject(err);
-      resolve({
-        requests: done,
-        wallMs: Number(process.hrtime.bigint() - t0) / 1e6,
-        latenciesUs: latencies,
-        non2xx,
-        firstHead,
-      });
-    };
-    const timer = setTimeout(() => finish(new Error(`load: ${done}/${requests} responses after ${timeoutMs} ms`)), timeoutMs);
-
-    const open = (): void => {
-      const socket = connect({ port, host: '127.0.0.1', noDelay: true });
-      sockets.push(socket);
-      let buffer = '';
-      let startedAt = 0n;
-      let slot = -1;
-      const next = (): void => {
-        if (sent >= requests) {
-          socket.end();
-          return;
-        }
-        slot = sent++;
-        startedAt = process.hrtime.bigint();
-        socket.write(requestBytes);
+  /** Sends `requests` requests over the kept connections (opening the missing ones) and resolves when all are answered. */
+  run(options: { requests: number; timeoutMs: number; keepFirstHead?: boolean }): Promise<LoadResult> {
+    if (this.run_ !== undefined) return Promise.reject(new Error('load: a run is already in progress'));
+    const { requests, timeoutMs } = options;
+    return new Promise((resolve, reject) => {
+      const run: Run = {
+        requests,
+        sent: 0,
+        done: 0,
+        non2xx: 0,
+        keepFirstHead: options.keepFirstHead === true,
+        firstHead: undefined,
+        latencies: new Float64Array(requests),
+        t0: process.hrtime.bigint(),
+        timer: setTimeout(() => this.finish(new Error(`load: ${run.done}/${requests} responses after ${timeoutMs} ms`)), timeoutMs),
+        resolve,
+        reject,
       };
-      socket.setEncoding('latin1');
-      socket.on('connect', next);
-      socket.on('data', (chunk: string) => {
-        buffer += chunk;
-        for (;;) {
-          const end = buffer.indexOf(HEAD_END);
-          if (end === -1) return;
-          const length = contentLength(buffer, end);
-          if (length < 0) return finish(new Error(`load: response without Content-Length: ${JSON.stringify(buffer.slice(0, end))}`));
-          const total = end + HEAD_END.length + length;
-          if (buffer.length < total) return;
-          const status = buffer.charCodeAt(9);
-          if (status !== 0x32 /* 2xx */) non2xx++;
-          if (options.keepFirstHead && firstHead === undefined) firstHead = buffer.slice(0, end);
-          buffer = buffer.slice(total);
-          latencies[slot] = Number(process.hrtime.bigint() - startedAt) / 1e3;
-          if (++done === requests) return finish();
-          next();
-        }
-      });
-      socket.on('error', (err) => finish(err));
-      socket.on('close', () => {
-        if (!finished && sent < requests) finish(new Error('load: the server closed a connection early'));
-      });
-    };
-    for (let i = 0; i < Math.min(concurrency, requests); i++) open();
-  });
+      this.run_ = run;
+      for (let i = this.connections.length - 1; i >= 0; i--) if (this.connections[i].closed) this.connections.splice(i, 1);
+      while (this.connections.length < Math.min(this.concurrency, requests)) this.connections.push(this.open());
+      for (const c of this.connections) if (!this.sendNext(c)) break;
+    });
+  }
+
+  close(): void {
+    for (const c of this.connections) c.socket.destroy();
+    this.connections.length = 0;
+  }
+
+  private open(): Connection {
+    const socket = connect({ port: this.port, host: '127.0.0.1', noDelay: true });
+    const c: Connection = { socket, buffer: '', slot: -1, startedAt: 0n, closed: false };
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => this.onData(c, chunk));
+    socket.on('error', (err) => this.finish(err));
+    socket.on('close', () => {
+      c.closed = true;
+      if (c.slot !== -1) this.finish(new Error('load: the server closed a connection early'));
+    });
+    return c;
+  }
+
+  /** Sends the run's next request on `c` (a write before 'connect' is queued by net); false when none is left. */
+  private sendNext(c: Connection): boolean {
+    const run = this.run_;
+    if (run === undefined || run.sent >= run.requests) return false;
+    c.slot = run.sent++;
+    c.startedAt = process.hrtime.bigint();
+    c.socket.write(this.requestBytes);
+    return true;
+  }
+
+  private onData(c: Connection, chunk: string): void {
+    c.buffer += chunk;
+    for (;;) {
+      const run = this.run_;
+      const end = c.buffer.indexOf(HEAD_END);
+      if (end === -1 || run === undefined) return;
+      const length = contentLength(c.buffer, end);
+      if (length < 0) return this.finish(new Error(`load: response without Content-Length: ${JSON.stringify(c.buffer.slice(0, end))}`));
+      const total = end + HEAD_END.length + length;
+      if (c.buffer.length < total) return;
+      if (c.buffer.charCodeAt(9) !== 0x32 /* 2xx */) run.non2xx++;
+      if (run.keepFirstHead && run.firstHead === undefined) run.firstHead = c.buffer.slice(0, end);
+      c.buffer = c.buffer.slice(total);
+      run.latencies[c.slot] = Number(process.hrtime.bigint() - c.startedAt) / 1e3;
+      c.slot = -1;
+      if (++run.done === run.requests) return this.finish();
+      this.sendNext(c);
+    }
+  }
+
+  private finish(err?: Error): void {
+    const run = this.run_;
+    if (run === undefined) return;
+    this.run_ = undefined;
+    clearTimeout(run.timer);
+    if (err !== undefined) {
+      this.close();
+      return run.reject(err);
+    }
+    run.resolve({
+      requests: run.done,
+      wallMs: Number(process.hrtime.bigint() - run.t0) / 1e6,
+      latenciesUs: run.latencies,
+      non2xx: run.non2xx,
+      firstHead: run.firstHead,
+    });
+  }
+}
+
+interface Connection {
+  socket: Socket;
+  buffer: string;
+  /** The run's index of the request in flight on this connection, -1 when idle. */
+  slot: number;
+  startedAt: bigint;
+  closed: boolean;
+}
+
+interface Run {
+  requests: number;
+  sent: number;
+  done: number;
+  non2xx: number;
+  keepFirstHead: boolean;
+  firstHead: string | undefined;
+  latencies: Float64Array;
+  t0: bigint;
+  timer: NodeJS.Timeout;
+  resolve: (result: LoadResult) => void;
+  reject: (err: Error) => void;
+}
+
+/** One run on fresh connections, closed at the end. */
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const client = new KeepAliveClient(options.port, options.concurrency, options.headers, options.path);
+  try {
+    return await client.run(options);
+  } finally {
+    client.close();
+  }
 }
 
 function contentLength(buffer: string, headEnd: number): number {
