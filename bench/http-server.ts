@@ -24,6 +24,8 @@
  *
  * Analysis variants (what one element of the design costs on top of (1); see bench/README.md):
  *   sdk-header      (1) + a bare res.setHeader of a constant in the handler
+ *   sdk-header-lower  (1) + the same with a lower-case name ('x-request-id')
+ *   sdk-header-store  (1) + the same header through src/response-header (what the instrumentation does)
  *   sdk-writehead   (1) + the same header set at writeHead time (res.writeHead wrapped per request)
  *   sdk-channel     (1) + an empty subscriber on `http.server.request.start`
  *   sdk-als         (1) + that subscriber entering a second AsyncLocalStorage for the request
@@ -126,6 +128,22 @@ switch (kind) {
       res.end(BODY);
     };
     break;
+  case 'sdk-header-lower':
+    startSdk('none');
+    handler = (_req, res) => {
+      res.setHeader('x-request-id', CONSTANT_ID);
+      res.end(BODY);
+    };
+    break;
+  case 'sdk-header-store': {
+    startSdk('none');
+    const { setResponseHeader } = require(`${SRC}/response-header`) as typeof import('../src/response-header');
+    handler = (_req, res) => {
+      setResponseHeader(res, 'X-Request-Id', 'x-request-id', CONSTANT_ID);
+      res.end(BODY);
+    };
+    break;
+  }
   case 'sdk-writehead':
     startSdk('none');
     handler = (_req, res) => {

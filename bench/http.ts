@@ -25,7 +25,7 @@ import { cpus, loadavg } from 'node:os';
 import { benchEnv, pinToCpu, startServer, type ServerProcess } from './lib/child';
 import { KeepAliveClient } from './lib/load';
 import { formatProfileSummary, summarizeProfile } from './lib/profile';
-import { quantile, quartiles, round, type Quartiles } from './lib/stats';
+import { medianCI, quantile, quartiles, round, type Quartiles } from './lib/stats';
 
 const argv = process.argv.slice(2);
 const flag = (name: string): boolean => argv.includes(name);
@@ -63,6 +63,8 @@ const LABELS: Record<string, string> = {
   manual: '(4) = (1) + hand-written minimum',
   'manual-b': "(4') A/A copy of (4)",
   'sdk-header': '(1) + bare res.setHeader',
+  'sdk-header-lower': "(1) + setHeader('x-request-id')",
+  'sdk-header-store': '(1) + header via src/response-header',
   'sdk-writehead': '(1) + setHeader at writeHead',
   'sdk-channel': '(1) + empty request.start subscriber',
   'sdk-als': '(1) + 2nd AsyncLocalStorage.enterWith',
@@ -92,6 +94,8 @@ const DEFAULT_PAIRS: Pair[] = [
   { num: 'rid', den: 'sdk', label: '(2)/(1) RequestIdInstrumentation vs NodeSDK' },
   { num: 'manual-b', den: 'manual', label: "(4')/(4) A/A noise floor" },
   { num: 'sdk-header', den: 'sdk', label: '(1) + setHeader vs (1)' },
+  { num: 'sdk-header-lower', den: 'sdk', label: "(1) + setHeader('x-request-id') vs (1)" },
+  { num: 'sdk-header-store', den: 'sdk', label: '(1) + response-header store vs (1)' },
   { num: 'sdk-writehead', den: 'sdk', label: '(1) + setHeader at writeHead vs (1)' },
   { num: 'sdk-channel', den: 'sdk', label: '(1) + channel subscriber vs (1)' },
   { num: 'sdk-als', den: 'sdk', label: '(1) + 2nd AsyncLocalStorage vs (1)' },
@@ -147,6 +151,8 @@ interface ServerSummary {
 
 interface PairSummary extends Pair {
   ratio: Quartiles;
+  /** 95 % bootstrap interval of the median ratio: how far the verdict is from the noise. */
+  medianCI95: { low: number; high: number };
   pass?: boolean;
 }
 
@@ -224,8 +230,11 @@ async function main(): Promise<void> {
     const pairSummaries: PairSummary[] = PAIRS.map((p) => {
       const num = cpu.get(p.num)!;
       const den = cpu.get(p.den)!;
-      const ratio = mapQ(quartiles(num.map((x, i) => x / den[i])), 3);
-      return { ...p, ratio, pass: p.target === undefined ? undefined : ratio.median <= p.target };
+      const perRound = num.map((x, i) => x / den[i]);
+      const ratio = mapQ(quartiles(perRound), 3);
+      const ci = medianCI(perRound);
+      const medianCI95 = { low: round(ci.low, 3), high: round(ci.high, 3) };
+      return { ...p, ratio, medianCI95, pass: p.target === undefined ? undefined : ratio.median <= p.target };
     });
 
     const meta = {
@@ -333,11 +342,12 @@ export function formatTable(
     );
   }
   lines.push('-'.repeat(98));
-  lines.push(`${'CPU ratio, per round'.padEnd(52)} ${'median'.padStart(7)} ${'q1'.padStart(6)} ${'q3'.padStart(6)} ${'target'.padStart(7)}  verdict`);
+  lines.push(`${'CPU ratio, per round'.padEnd(52)} ${'median'.padStart(7)} ${'q1'.padStart(6)} ${'q3'.padStart(6)} ${'95% CI of median'.padStart(17)} ${'target'.padStart(7)}  verdict`);
   for (const p of pairs) {
     const verdict = p.target === undefined ? '' : p.pass ? 'PASS' : 'MISS';
     lines.push(
       `${p.label.padEnd(52)} ${p.ratio.median.toFixed(3).padStart(7)} ${p.ratio.q1.toFixed(3).padStart(6)} ${p.ratio.q3.toFixed(3).padStart(6)} ` +
+        `${`${p.medianCI95.low.toFixed(3)}..${p.medianCI95.high.toFixed(3)}`.padStart(17)} ` +
         `${(p.target === undefined ? '' : `<= ${p.target.toFixed(2)}`).padStart(7)}  ${verdict}`,
     );
   }

@@ -178,7 +178,13 @@ function idsRows(json: Record<string, unknown>): Row[] {
 
 function httpRows(json: Record<string, unknown>): Row[] {
   const servers = json.servers as { label: string; cpuUsPerRequest: { median: number; q1: number; q3: number }; reqPerSec: { median: number }; p99LatencyMs: number }[];
-  const ratios = json.ratios as { label: string; ratio: { median: number; q1: number; q3: number }; target?: number; pass?: boolean }[];
+  const ratios = json.ratios as {
+    label: string;
+    ratio: { median: number; q1: number; q3: number };
+    medianCI95?: { low: number; high: number };
+    target?: number;
+    pass?: boolean;
+  }[];
   const rows: Row[] = servers.map((s) => ({
     bench: 'http',
     what: `${s.label}: CPU us/req [q1..q3], req/s, p99 ms`,
@@ -187,8 +193,10 @@ function httpRows(json: Record<string, unknown>): Row[] {
   for (const r of ratios) {
     rows.push({
       bench: 'http',
-      what: `ratio ${r.label}: median [q1..q3]`,
-      value: `${r.ratio.median.toFixed(3)} [${r.ratio.q1.toFixed(3)}..${r.ratio.q3.toFixed(3)}]`,
+      what: `ratio ${r.label}: median [q1..q3] (95% CI of median)`,
+      value:
+        `${r.ratio.median.toFixed(3)} [${r.ratio.q1.toFixed(3)}..${r.ratio.q3.toFixed(3)}]` +
+        (r.medianCI95 === undefined ? '' : ` (${r.medianCI95.low.toFixed(3)}..${r.medianCI95.high.toFixed(3)})`),
       target: r.target === undefined ? undefined : `<= ${r.target.toFixed(2)}`,
       verdict: r.target === undefined ? undefined : r.pass ? 'PASS' : 'MISS',
     });

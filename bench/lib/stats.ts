@@ -48,3 +48,26 @@ export function slope(ys: readonly number[], xs: readonly number[] = ys.map((_, 
 }
 
 export const round = (x: number, digits: number): number => +x.toFixed(digits);
+
+/**
+ * A 95 % confidence interval of the median of `xs` by bootstrap (resampling with replacement),
+ * with a fixed-seed generator so that the same numbers give the same interval.
+ */
+export function medianCI(xs: readonly number[], resamples = 2000): { low: number; high: number } {
+  if (xs.length === 0) return { low: NaN, high: NaN };
+  let seed = 0x9e3779b9;
+  const next = (): number => {
+    // xorshift32: deterministic, good enough to pick indices.
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 0x1_0000_0000;
+  };
+  const medians = new Float64Array(resamples);
+  const sample = new Float64Array(xs.length);
+  for (let r = 0; r < resamples; r++) {
+    for (let i = 0; i < xs.length; i++) sample[i] = xs[Math.floor(next() * xs.length)];
+    medians[r] = median(sample);
+  }
+  return { low: quantile(medians, 0.025), high: quantile(medians, 0.975) };
+}
