@@ -62,6 +62,7 @@ const LABELS: Record<string, string> = {
   register: '(3) register set-up (discarding exporter)',
   manual: '(4) = (1) + hand-written minimum',
   'manual-b': "(4') A/A copy of (4)",
+  'manual-lower': "(4) with setHeader('x-request-id')",
   'sdk-header': '(1) + bare res.setHeader',
   'sdk-header-lower': "(1) + setHeader('x-request-id')",
   'sdk-header-store': '(1) + header via src/response-header',
@@ -113,7 +114,7 @@ const PAIRS: Pair[] = (() => {
 })();
 
 /** Servers that must echo a request ID: a response without one means the set-up is broken. */
-const ECHOES_ID = new Set(['rid', 'register', 'manual', 'manual-b']);
+const ECHOES_ID = new Set(['rid', 'register', 'manual', 'manual-b', 'manual-lower']);
 const echoesId = (variant: string): boolean => ECHOES_ID.has(variant.split('@')[0]);
 
 const deadline = Date.now() + MAX_SECONDS * 1000;
