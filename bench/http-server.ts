@@ -126,19 +126,15 @@ switch (kind) {
     break;
   }
   case 'sdk-header':
+  case 'sdk-header-lower': {
     startSdk('none');
+    const name = kind === 'sdk-header-lower' ? 'x-request-id' : 'X-Request-Id';
     handler = (_req, res) => {
-      res.setHeader('X-Request-Id', CONSTANT_ID);
+      res.setHeader(name, CONSTANT_ID);
       res.end(BODY);
     };
     break;
-  case 'sdk-header-lower':
-    startSdk('none');
-    handler = (_req, res) => {
-      res.setHeader('x-request-id', CONSTANT_ID);
-      res.end(BODY);
-    };
-    break;
+  }
   case 'sdk-header-store': {
     startSdk('none');
     const { setResponseHeader } = require(`${SRC}/response-header`) as typeof import('../src/response-header');

@@ -77,17 +77,16 @@ function carriedBy(ctx: Context): RequestIdState | null | undefined {
 /**
  * Makes `state` the current request's for the rest of `ctx`: on HttpInstrumentation's per-request
  * RPC metadata when `ctx` has fresh metadata whose span is `span`, else (no HttpInstrumentation,
- * an ignored or suppressed request) in our own store. Returns how.
+ * an ignored or suppressed request) in our own store.
  */
-export function enterRequestState(ctx: Context, span: Span | undefined, state: RequestIdState): 'context' | 'storage' {
-  if (ctx.getValue(REQUEST_ID_CONTEXT_KEY) === state) return 'context';
+export function enterRequestState(ctx: Context, span: Span | undefined, state: RequestIdState): void {
+  if (ctx.getValue(REQUEST_ID_CONTEXT_KEY) === state) return;
   const rpc = ctx.getValue(RPC_METADATA_KEY) as (WithState & { span?: Span }) | undefined;
   if (span !== undefined && typeof rpc === 'object' && rpc !== null && rpc.span === span) {
     rpc[STATE] ??= state;
-    if (rpc[STATE] === state) return 'context';
+    if (rpc[STATE] === state) return;
   }
   requestIdStorage.enterWith(state);
-  return 'storage';
 }
 
 /**

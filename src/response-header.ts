@@ -21,17 +21,15 @@ const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 /** Sets `name: value` on a response whose head is not written yet; `key` is `name.toLowerCase()`. */
 export function setResponseHeader(response: ServerResponse, name: string, key: string, value: string): void {
   const res = response as WithStore;
-  if (OUT_HEADERS === undefined || res._header != null || INVALID_VALUE.test(value)) {
-    response.setHeader(name, value);
-    return;
-  }
-  let headers = res[OUT_HEADERS];
-  if (headers === null) res[OUT_HEADERS] = headers = Object.create(null) as HeaderStore;
-  else if (headers === undefined) {
-    response.setHeader(name, value);
-    return;
-  }
-  headers[key] = [name, value];
+  const headers = OUT_HEADERS === undefined || res._header != null || INVALID_VALUE.test(value) ? undefined : storeOf(res, OUT_HEADERS);
+  if (headers === undefined) response.setHeader(name, value);
+  else headers[key] = [name, value];
+}
+
+/** The response's header store, created as setHeader would; undefined when it has none (not a response we probed). */
+function storeOf(res: WithStore, symbol: symbol): HeaderStore | undefined {
+  const headers = res[symbol];
+  return headers === null ? (res[symbol] = Object.create(null) as HeaderStore) : headers;
 }
 
 function findHeaderStore(): symbol | undefined {

@@ -25,9 +25,9 @@ type WithListener = Server & { [SPAN_LISTENER]?: true };
 
 /**
  * Assigns the request's IDs before any handler runs: it reads or generates each rule's ID and
- * echoes it with an early `setHeader` (so 404s, 500s and early `writeHead` calls carry it, and an
- * app that sets the header itself still wins). The prepended 'request' listener then makes the
- * state current for the request's async work.
+ * echoes it early with `setResponseHeader` (so 404s, 500s and early `writeHead` calls carry it,
+ * and an app that sets the header itself still wins). The prepended 'request' listener then
+ * makes the state current for the request's async work.
  */
 export function assignRequestIds(message: RequestStartMessage, config: CompiledConfig, reporter: OnceReporter): void {
   const request = message.request as IncomingMessage & WithState;

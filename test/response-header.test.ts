@@ -22,7 +22,7 @@ async function answer(handler: (res: ServerResponse) => void): Promise<TestRespo
 }
 
 describe('setResponseHeader (setHeader without its per-call lower-casing)', () => {
-  it("uses Node's header store on every supported Node (20, 22, 24)", () => {
+  it("uses Node's header store on this Node (CI runs it on 20 and 24)", () => {
     assert.equal(usesHeaderStore, true, `the kOutHeaders probe failed on Node ${process.version}: every echo now pays for setHeader`);
   });
 

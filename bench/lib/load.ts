@@ -40,7 +40,8 @@ const HEAD_END = '\r\n\r\n';
 export class KeepAliveClient {
   private readonly connections: Connection[] = [];
   private readonly requestBytes: Buffer;
-  private run_: Run | undefined;
+  /** The run in progress, if any. */
+  private active: Run | undefined;
 
   constructor(
     private readonly port: number,
@@ -55,7 +56,7 @@ export class KeepAliveClient {
 
   /** Sends `requests` requests over the kept connections (opening the missing ones) and resolves when all are answered. */
   run(options: { requests: number; timeoutMs: number; keepFirstHead?: boolean }): Promise<LoadResult> {
-    if (this.run_ !== undefined) return Promise.reject(new Error('load: a run is already in progress'));
+    if (this.active !== undefined) return Promise.reject(new Error('load: a run is already in progress'));
     const { requests, timeoutMs } = options;
     return new Promise((resolve, reject) => {
       const run: Run = {
@@ -71,7 +72,7 @@ export class KeepAliveClient {
         resolve,
         reject,
       };
-      this.run_ = run;
+      this.active = run;
       for (let i = this.connections.length - 1; i >= 0; i--) if (this.connections[i].closed) this.connections.splice(i, 1);
       while (this.connections.length < Math.min(this.concurrency, requests)) this.connections.push(this.open());
       for (const c of this.connections) if (!this.sendNext(c)) break;
@@ -98,7 +99,7 @@ export class KeepAliveClient {
 
   /** Sends the run's next request on `c` (a write before 'connect' is queued by net); false when none is left. */
   private sendNext(c: Connection): boolean {
-    const run = this.run_;
+    const run = this.active;
     if (run === undefined || run.sent >= run.requests) return false;
     c.slot = run.sent++;
     c.startedAt = process.hrtime.bigint();
@@ -109,7 +110,7 @@ export class KeepAliveClient {
   private onData(c: Connection, chunk: string): void {
     c.buffer += chunk;
     for (;;) {
-      const run = this.run_;
+      const run = this.active;
       const end = c.buffer.indexOf(HEAD_END);
       if (end === -1 || run === undefined) return;
       const length = contentLength(c.buffer, end);
@@ -127,9 +128,9 @@ export class KeepAliveClient {
   }
 
   private finish(err?: Error): void {
-    const run = this.run_;
+    const run = this.active;
     if (run === undefined) return;
-    this.run_ = undefined;
+    this.active = undefined;
     clearTimeout(run.timer);
     if (err !== undefined) {
       this.close();
