@@ -7,6 +7,8 @@ export interface AgentRequestOptions {
   hostname?: string;
   port?: number | string;
   protocol?: string;
+  /** The headers object the request was made with (HttpInstrumentation's copy, with what the propagator injected). */
+  headers?: unknown;
 }
 
 /**

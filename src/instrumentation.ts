@@ -2,6 +2,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { InstrumentationBase, type InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import { AwsRequestIdCapture } from './aws-capture';
 import { compileConfig, type CompiledConfig } from './config';
+import { addPolicySource, removePolicySource, type DestinationPolicy } from './destinations';
 import { OnceReporter } from './diag';
 import { addFetchRequestHook, removeFetchRequestHook } from './fetch';
 import { addOutgoingRequestHook, removeOutgoingRequestHook } from './http-client';
@@ -28,6 +29,7 @@ export class RequestIdInstrumentation extends InstrumentationBase<RequestIdInstr
   declare private onRequestStart: ((message: unknown) => void) | undefined;
   declare private propagation: OutgoingPropagation | undefined;
   declare private awsCapture: AwsRequestIdCapture | undefined;
+  declare private policySource: (() => DestinationPolicy) | undefined;
 
   constructor(config: RequestIdInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
@@ -53,6 +55,8 @@ export class RequestIdInstrumentation extends InstrumentationBase<RequestIdInstr
     this.propagation = new OutgoingPropagation(() => this.compiled, this.reporter);
     addOutgoingRequestHook(this.propagation.onHttpRequest);
     addFetchRequestHook(this.propagation.onFetchRequest);
+    this.policySource = () => this.compiled.propagateTo;
+    addPolicySource(this.policySource);
     if (this.compiled.captureAwsRequestIds) {
       this.awsCapture = new AwsRequestIdCapture(this.reporter);
       this.awsCapture.enable();
@@ -69,6 +73,8 @@ export class RequestIdInstrumentation extends InstrumentationBase<RequestIdInstr
       removeFetchRequestHook(this.propagation.onFetchRequest);
       this.propagation = undefined;
     }
+    if (this.policySource !== undefined) removePolicySource(this.policySource);
+    this.policySource = undefined;
     this.awsCapture?.disable();
     this.awsCapture = undefined;
   }

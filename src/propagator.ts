@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { defaultTextMapGetter, defaultTextMapSetter, type Context, type TextMapGetter, type TextMapPropagator, type TextMapSetter } from '@opentelemetry/api';
 import { DEFAULT_HEADER_NAME } from './config';
+import { mayCarryWithoutDestination } from './destinations';
 import { REQUEST_ID_CONTEXT_KEY, standaloneState, stateOf, type RequestIdState } from './context';
 import { RequestIdConfigError } from './errors';
 import type { IncomingValidation } from './types';
@@ -31,6 +32,46 @@ export function recordDecision(request: IncomingMessage, state: RequestIdState |
 }
 
 /**
+ * What inject wrote into a headers object, kept on it (non-enumerable, so no transport sends it).
+ * HTTP carriers name no destination either: the outgoing hooks, which see the destination right
+ * after HttpInstrumentation injected, withdraw these values where `propagateTo` says no.
+ */
+export interface Injected {
+  /** Our header, in lower case, and the ID written in it. */
+  readonly key: string;
+  readonly id: string;
+  /** Whether a baggage entry with the ID was written too. */
+  readonly baggage: boolean;
+}
+const INJECTED = Symbol.for('@rid/otel.injected');
+type HeaderObject = Record<string, unknown> & { [INJECTED]?: Injected };
+
+/** What RequestIdPropagator wrote into this headers object, if anything. */
+export function injectedInto(headers: unknown): Injected | undefined {
+  return isHeaderObject(headers) ? headers[INJECTED] : undefined;
+}
+
+function markInjected(headers: HeaderObject, injected: Injected): void {
+  try {
+    Object.defineProperty(headers, INJECTED, { value: injected, configurable: true, writable: true });
+  } catch {
+    // A non-extensible carrier: nothing to withdraw later, since no HTTP hook will read it.
+  }
+}
+
+/** A plain object of headers (HttpInstrumentation's and undici-instrumentation's carriers), not a Metadata-like class. */
+function isHeaderObject(carrier: unknown): carrier is HeaderObject {
+  if (typeof carrier !== 'object' || carrier === null || Array.isArray(carrier)) return false;
+  const proto = Object.getPrototypeOf(carrier);
+  return proto === Object.prototype || proto === null;
+}
+
+function hasKey(headers: HeaderObject, key: string): boolean {
+  for (const name in headers) if (name.length === key.length && name.toLowerCase() === key) return true;
+  return false;
+}
+
+/**
  * Carries the request ID through any transport whose OTel instrumentation propagates context:
  * HTTP, fetch, gRPC metadata, Kafka and AMQP headers, SQS message attributes. Put it in a
  * composite propagator next to W3C trace context and baggage.
@@ -56,15 +97,19 @@ export class RequestIdPropagator implements TextMapPropagator {
 
   inject(context: Context, carrier: unknown, setter: TextMapSetter = defaultTextMapSetter): void {
     const state = stateOf(context);
-    if (state === undefined) return;
+    if (state === undefined || !mayCarryWithoutDestination()) return;
+    const headers = isHeaderObject(carrier) ? carrier : undefined;
+    // A header the app set on the call wins (HttpInstrumentation's carrier is a copy of the app's headers).
+    if (headers !== undefined && hasKey(headers, this.key)) return;
     const id = state.byHeader[this.key] ?? state.id;
     setter.set(carrier, this.key, id);
     if (this.baggageKey !== undefined) {
       // Merge with a baggage header already written (put this propagator after W3C baggage).
-      const existing = typeof carrier === 'object' && carrier !== null ? (carrier as Record<string, unknown>).baggage : undefined;
+      const existing = headers?.baggage;
       const entry = `${encodeURIComponent(this.baggageKey)}=${encodeURIComponent(id)}`;
       setter.set(carrier, 'baggage', typeof existing === 'string' && existing !== '' ? `${existing},${entry}` : entry);
     }
+    if (headers !== undefined) markInjected(headers, { key: this.key, id, baggage: this.baggageKey !== undefined });
   }
 
   extract(context: Context, carrier: unknown, getter: TextMapGetter = defaultTextMapGetter): Context {
