@@ -58,6 +58,13 @@ const benches: Bench[] = [
     output: join(OUT_DIR, 'memory.json'),
     timeoutMs: SMOKE ? 240_000 : 1_800_000,
   },
+  {
+    name: 'startup',
+    script: 'startup.ts',
+    args: SMOKE ? ['--smoke'] : [],
+    output: join(OUT_DIR, 'startup.json'),
+    timeoutMs: SMOKE ? 120_000 : 600_000,
+  },
 ];
 // Written by another part of the project; included only when it is there.
 if (existsSync(join(__dirname, 'aws-capture.ts'))) {

@@ -1,0 +1,119 @@
+/**
+ * What `--require @rid/otel/register` costs at start-up, next to OpenTelemetry's own zero-code
+ * start (issue: CLIs, serverless cold starts and one-process-per-file test runners pay it on
+ * every process):
+ *
+ *   npm run bench:startup [-- --rounds 30]
+ *
+ * Three ways to start the same one-line app (bench/fixtures/ready.js), interleaved in every round
+ * in a rotating order: bare `node`, `node --require @rid/otel/register`, and
+ * `node --require @opentelemetry/auto-instrumentations-node/register`. Wall time is measured from
+ * spawn to the app's first line on stdout (so asynchronous resource detection, which does not
+ * delay the app, is not counted), RSS by the app at that line. Both preloads run with their
+ * defaults (OTLP exporter, nothing listening), as a user starts them.
+ *
+ * The verdict is the ratio of the overheads over bare `node`, per round, median with its 95 %
+ * interval: (rid - bare) / (auto - bare); the goal is at most 0.5.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureBuilt, APPS, cleanEnv } from '../test/support/child-app';
+import { median, medianCI, round } from './lib/stats';
+
+const args = process.argv.slice(2);
+const SMOKE = args.includes('--smoke');
+const flag = (name: string, fallback: number): number => {
+  const i = args.indexOf(name);
+  return i === -1 ? fallback : Number(args[i + 1]);
+};
+const ROUNDS = flag('--rounds', SMOKE ? 3 : 30);
+const READY = join(__dirname, 'fixtures', 'ready.js');
+const OUT = join(__dirname, 'results', SMOKE ? 'smoke' : '', 'startup.json');
+
+const VARIANTS = {
+  bare: [],
+  rid: ['--require', '@rid/otel/register'],
+  auto: ['--require', '@opentelemetry/auto-instrumentations-node/register'],
+} as const;
+type Variant = keyof typeof VARIANTS;
+
+interface Sample {
+  ms: number;
+  rssMB: number;
+}
+
+/** One start: spawn to first stdout line. Run from test/fixtures/apps, where @rid/otel is an installed dependency. */
+function startOnce(variant: Variant): Promise<Sample> {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(process.execPath, [...VARIANTS[variant], READY], {
+      cwd: APPS,
+      env: cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' }),
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let out = '';
+    let ms: number | undefined;
+    child.stdout.on('data', (chunk: Buffer) => {
+      ms ??= Number(process.hrtime.bigint() - t0) / 1e6;
+      out += chunk;
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (ms === undefined) return reject(new Error(`${variant}: exited (${code}) before its first line`));
+      resolve({ ms, rssMB: JSON.parse(out.split('\n')[0]).rss / 1e6 });
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  ensureBuilt();
+  const names = Object.keys(VARIANTS) as Variant[];
+  const samples: Record<Variant, Sample[]> = { bare: [], rid: [], auto: [] };
+  for (const v of names) await startOnce(v); // warm the file cache
+  for (let r = 0; r < ROUNDS; r++) {
+    for (let i = 0; i < names.length; i++) {
+      const v = names[(r + i) % names.length];
+      samples[v].push(await startOnce(v));
+    }
+    process.stderr.write(`startup: round ${r + 1}/${ROUNDS}\r`);
+  }
+  process.stderr.write('\n');
+  const per = (f: (r: number) => number): number[] => samples.bare.map((_, r) => f(r));
+  const overheadRatio = per((r) => (samples.rid[r].ms - samples.bare[r].ms) / (samples.auto[r].ms - samples.bare[r].ms));
+  const ci = medianCI(overheadRatio);
+  const summary = {
+    rounds: ROUNDS,
+    node: process.version,
+    ms: Object.fromEntries(names.map((v) => [v, round(median(samples[v].map((s) => s.ms)), 1)])),
+    rssMB: Object.fromEntries(names.map((v) => [v, round(median(samples[v].map((s) => s.rssMB)), 1)])),
+    overheadMs: {
+      rid: round(median(per((r) => samples.rid[r].ms - samples.bare[r].ms)), 1),
+      auto: round(median(per((r) => samples.auto[r].ms - samples.bare[r].ms)), 1),
+    },
+    extraRssMB: {
+      rid: round(median(per((r) => samples.rid[r].rssMB - samples.bare[r].rssMB)), 1),
+      auto: round(median(per((r) => samples.auto[r].rssMB - samples.bare[r].rssMB)), 1),
+    },
+    ratio: { name: '(rid - bare) / (auto - bare)', median: round(median(overheadRatio), 3), ciLow: round(ci.low, 3), ciHigh: round(ci.high, 3), target: 0.5 },
+  };
+  // The rows bench/run.ts prints (it reads `results`).
+  const results = [
+    ...names.map((v) => ({ name: `start-up ${v}`, medianMs: summary.ms[v], medianRssMB: summary.rssMB[v] })),
+    { name: 'overhead over bare node, rid', overheadMs: summary.overheadMs.rid, overheadRssMB: summary.extraRssMB.rid },
+    { name: 'overhead over bare node, auto', overheadMs: summary.overheadMs.auto, overheadRssMB: summary.extraRssMB.auto },
+    { name: `${summary.ratio.name} (target <= 0.5)`, ratioMedian: summary.ratio.median, ratioCiLow: summary.ratio.ciLow, ratioCiHigh: summary.ratio.ciHigh },
+  ];
+  mkdirSync(join(OUT, '..'), { recursive: true });
+  writeFileSync(OUT, `${JSON.stringify({ ...summary, results }, null, 2)}\n`);
+  const verdict = summary.ratio.median <= 0.5 ? 'PASS' : 'FAIL';
+  console.log(`start-up, median of ${ROUNDS} interleaved rounds (${process.version}):`);
+  for (const v of names) console.log(`  ${v.padEnd(5)} ${String(summary.ms[v]).padStart(7)} ms  ${String(summary.rssMB[v]).padStart(6)} MB RSS`);
+  console.log(`  overhead over bare node: rid ${summary.overheadMs.rid} ms / +${summary.extraRssMB.rid} MB, auto ${summary.overheadMs.auto} ms / +${summary.extraRssMB.auto} MB`);
+  console.log(`  ${summary.ratio.name} = ${summary.ratio.median} [95 % CI ${summary.ratio.ciLow}, ${summary.ratio.ciHigh}], target <= 0.5: ${SMOKE ? 'smoke run, no verdict' : verdict}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
