@@ -3,6 +3,7 @@ export { getRequestId } from './context';
 export { runWithRequestId } from './run-with-request-id';
 export { RequestIdPropagator, type RequestIdPropagatorConfig } from './propagator';
 export { RequestIdSpanProcessor, type RequestIdSpanProcessorConfig } from './span-processor';
+export { RequestIdLogRecordProcessor, type RequestIdLogRecordProcessorConfig } from './log-record-processor';
 export { withRequestId } from './with-request-id';
 export { DEFAULT_LOG_KEY, requestIdFormat, requestIdLogHook, requestIdMixin, type RequestIdLogOptions } from './logging';
 export { RequestIdConfigError } from './errors';

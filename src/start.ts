@@ -5,6 +5,7 @@ import { diag, ProxyTracerProvider, trace } from '@opentelemetry/api';
 import { configFromEnv, warnOnStderr, type Warn } from './env-config';
 import { RequestIdInstrumentation } from './instrumentation';
 import { propagatorFromEnv, spanProcessorsFromEnv } from './otel-env';
+import { logRecordProcessorsWithRequestId } from './otel-logs-env';
 import { RequestIdPropagator } from './propagator';
 import { installShutdownHandlers } from './shutdown';
 import { RequestIdSpanProcessor } from './span-processor';
@@ -61,7 +62,7 @@ export function startFromEnv(env: NodeJS.ProcessEnv = process.env, warn: Warn = 
     // Traces only, unless asked: NodeSDK would otherwise also push OTLP metrics and logs to the
     // same endpoint, which Jaeger does not accept.
     metricReaders: env.OTEL_METRICS_EXPORTER ? undefined : [],
-    logRecordProcessors: env.OTEL_LOGS_EXPORTER ? undefined : [],
+    logRecordProcessors: env.OTEL_LOGS_EXPORTER ? logRecordProcessorsWithRequestId(config.attributeName) : [],
     instrumentations: [new HttpInstrumentation(), new UndiciInstrumentation(), instrumentation],
   });
   sdk.start();

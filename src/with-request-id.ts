@@ -3,6 +3,7 @@ import type { NodeSDKConfiguration } from '@opentelemetry/sdk-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { RequestIdInstrumentation } from './instrumentation';
 import { propagatorFromEnv, spanProcessorsFromEnv } from './otel-env';
+import { logRecordProcessorsWithRequestId } from './otel-logs-env';
 import { RequestIdPropagator } from './propagator';
 import { RequestIdSpanProcessor } from './span-processor';
 import type { RequestIdInstrumentationConfig } from './types';
@@ -10,7 +11,8 @@ import type { RequestIdInstrumentationConfig } from './types';
 /**
  * Adds the three parts to an existing NodeSDK configuration in one call: RequestIdInstrumentation
  * in `instrumentations`, RequestIdSpanProcessor before your span processors, RequestIdPropagator
- * after your propagator. What you configured stays; what you left to the environment
+ * after your propagator (and RequestIdLogRecordProcessor before your log record processors when
+ * logs are exported). What you configured stays; what you left to the environment
  * (`OTEL_TRACES_EXPORTER`, `OTEL_PROPAGATORS`) is built from it as NodeSDK would.
  *
  *     new NodeSDK(withRequestId({ instrumentations: [getNodeAutoInstrumentations()] })).start();
@@ -18,7 +20,7 @@ import type { RequestIdInstrumentationConfig } from './types';
 export function withRequestId<T extends Partial<NodeSDKConfiguration>>(
   sdkConfig: T = {} as T,
   config: RequestIdInstrumentationConfig = {},
-): T & Pick<NodeSDKConfiguration, 'instrumentations' | 'spanProcessors' | 'textMapPropagator'> {
+): T & Pick<NodeSDKConfiguration, 'instrumentations' | 'spanProcessors' | 'textMapPropagator' | 'logRecordProcessors'> {
   const instrumentation = new RequestIdInstrumentation(config);
   const propagator = new RequestIdPropagator({ headerName: config.headerName, validation: config.validation });
   const stamp = new RequestIdSpanProcessor({ attributeName: config.attributeName }) as unknown as SpanProcessor;
@@ -46,5 +48,6 @@ export function withRequestId<T extends Partial<NodeSDKConfiguration>>(
     // An empty list means "no exporter" (OTEL_TRACES_EXPORTER=none): stamping would be wasted work.
     spanProcessors: processors.length === 0 ? [] : [stamp, ...processors],
     textMapPropagator,
+    logRecordProcessors: logRecordProcessorsWithRequestId(config.attributeName, sdkConfig),
   };
 }

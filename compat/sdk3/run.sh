@@ -16,7 +16,8 @@ cd "$HERE"
 # suite would fail on a missing module (or, worse, never run that test): say which is missing.
 node -e '
   const root = require("../../package.json"), here = require("./package.json");
-  const notNeeded = ["eslint", "@eslint/js", "typescript-eslint", "@opentelemetry/sdk-trace-node"]; // lint only; no 3.x release
+  // lint only; no 3.x release; the Logs API is in @opentelemetry/api 1.10 on 3.x
+  const notNeeded = ["eslint", "@eslint/js", "typescript-eslint", "@opentelemetry/sdk-trace-node", "@opentelemetry/api-logs"];
   const missing = Object.keys({ ...root.dependencies, ...root.devDependencies }).filter((p) => !(p in here.dependencies) && !notNeeded.includes(p));
   if (missing.length) { console.error("sdk3: add to compat/sdk3/package.json (its 3.x-line version): " + missing.join(", ")); process.exit(1); }
 '
@@ -38,8 +39,8 @@ fi
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/rid-otel-sdk3.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 cd "$ROOT"
-# Everything the suite reads: src, test (fixtures, apps), examples, bench, configs, package.json.
-git ls-files -z --cached --others --exclude-standard -- src test examples bench package.json tsconfig.json tsconfig.build.json .mocharc.json \
+# Everything the suite reads: src, test (fixtures, apps), examples, bench, scripts, configs, package.json, README.md.
+git ls-files -z --cached --others --exclude-standard -- src test examples bench scripts README.md package.json tsconfig.json tsconfig.build.json .mocharc.json \
   | while IFS= read -r -d '' f; do [ -f "$f" ] && printf '%s\0' "$f"; done \
   | grep -zv '/node_modules/' \
   | xargs -0 cp --parents -t "$WORK"

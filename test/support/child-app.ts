@@ -43,11 +43,11 @@ export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 /**
- * Starts `node <nodeArgs> <script>` in test/fixtures/apps, as a user would start their app with
- * the package installed; resolves once the app prints `{"listening": port}`.
+ * Starts `node <nodeArgs> <script>` in test/fixtures/apps (or `cwd`, a folder below it), as a user
+ * would start their app with the package installed; resolves once the app prints `{"listening": port}`.
  */
-export async function startApp(nodeArgs: string[], script: string, env: Record<string, string>): Promise<ChildApp> {
-  const child = spawn(process.execPath, [...nodeArgs, script], { cwd: APPS, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startApp(nodeArgs: string[], script: string, env: Record<string, string>, cwd = APPS): Promise<ChildApp> {
+  const child = spawn(process.execPath, [...nodeArgs, script], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   const messages: Record<string, unknown>[] = [];
   const stdout: string[] = [];
   const stderr: string[] = [];

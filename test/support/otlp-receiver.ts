@@ -1,7 +1,7 @@
 /**
- * A local OTLP/HTTP trace receiver: what Jaeger's port 4318 would get. It decodes
- * `application/x-protobuf` (the exporters' default) with a minimal wire-format reader and
- * `application/json`, and keeps every span with its service name.
+ * A local OTLP/HTTP receiver of traces (`/v1/traces`) and logs (`/v1/logs`): what a collector's
+ * port 4318 would get. It decodes `application/x-protobuf` (the exporters' default) with a minimal
+ * wire-format reader and `application/json`, and keeps every span and log record with its service name.
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,16 +18,29 @@ export interface ReceivedSpan {
   events: { name: string; attributes: Record<string, unknown> }[];
 }
 
+export interface ReceivedLog {
+  service: string | undefined;
+  /** The instrumentation scope that emitted it (`@opentelemetry/instrumentation-pino`, a Logs API logger's name). */
+  scope: string;
+  body: unknown;
+  severityText: string;
+  attributes: Record<string, unknown>;
+  traceId: string;
+  spanId: string;
+}
+
 export interface OtlpReceiver {
   /** Base URL, for OTEL_EXPORTER_OTLP_ENDPOINT. */
   url: string;
   port: number;
   spans: ReceivedSpan[];
+  logs: ReceivedLog[];
   /** Content types of the export requests received, in order. */
   contentTypes: string[];
   /** Paths of the export requests received, in order (`/v1/traces`, `/v1/metrics`, …). */
   paths: string[];
   waitFor(predicate: (spans: ReceivedSpan[]) => boolean, timeoutMs?: number): Promise<ReceivedSpan[]>;
+  waitForLogs(predicate: (logs: ReceivedLog[]) => boolean, timeoutMs?: number): Promise<ReceivedLog[]>;
   close(): Promise<void>;
 }
 
@@ -35,6 +48,7 @@ const KINDS: ReceivedSpan['kind'][] = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLI
 
 export async function startOtlpReceiver(port = 0): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
+  const logs: ReceivedLog[] = [];
   const contentTypes: string[] = [];
   const paths: string[] = [];
   const server = http.createServer((req, res) => {
@@ -47,8 +61,10 @@ export async function startOtlpReceiver(port = 0): Promise<OtlpReceiver> {
       contentTypes.push(type);
       paths.push(req.url ?? '');
       try {
-        if (req.url !== '/v1/traces') throw new Error(`unexpected path ${req.url}`);
-        spans.push(...(type.includes('json') ? decodeJson(JSON.parse(body.toString('utf8'))) : decodeProtobuf(body)));
+        const json = type.includes('json');
+        if (req.url === '/v1/traces') spans.push(...(json ? decodeJson(JSON.parse(body.toString('utf8'))) : decodeProtobuf(body)));
+        else if (req.url === '/v1/logs') logs.push(...(json ? decodeJsonLogs(JSON.parse(body.toString('utf8'))) : decodeProtobufLogs(body)));
+        else throw new Error(`unexpected path ${req.url}`);
         res.writeHead(200, { 'content-type': type.includes('json') ? 'application/json' : 'application/x-protobuf' });
         res.end(type.includes('json') ? '{}' : undefined);
       } catch (err) {
@@ -62,13 +78,11 @@ export async function startOtlpReceiver(port = 0): Promise<OtlpReceiver> {
     url: `http://127.0.0.1:${actualPort}`,
     port: actualPort,
     spans,
+    logs,
     contentTypes,
     paths,
-    async waitFor(predicate, timeoutMs = 10000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!predicate(spans) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      return spans;
-    },
+    waitFor: (predicate, timeoutMs) => until(spans, predicate, timeoutMs),
+    waitForLogs: (predicate, timeoutMs) => until(logs, predicate, timeoutMs),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -77,7 +91,13 @@ export async function startOtlpReceiver(port = 0): Promise<OtlpReceiver> {
   };
 }
 
-// ---- protobuf (opentelemetry/proto/collector/trace/v1/trace_service.proto) ----
+async function until<T>(items: T[], predicate: (items: T[]) => boolean, timeoutMs = 10000): Promise<T[]> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate(items) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  return items;
+}
+
+// ---- protobuf (opentelemetry/proto/collector/{trace,logs}/v1/*_service.proto) ----
 
 type Field = { no: number; wire: number; value: number | Buffer };
 
@@ -112,21 +132,48 @@ function* fields(buf: Buffer): Generator<Field> {
   }
 }
 
-function decodeProtobuf(buf: Buffer): ReceivedSpan[] {
-  const out: ReceivedSpan[] = [];
-  for (const rs of fields(buf)) {
-    if (rs.no !== 1) continue;
+/**
+ * The items of an export request (ExportTraceServiceRequest, ExportLogsServiceRequest): resource
+ * messages (1) > Resource (1) and scope messages (2) > InstrumentationScope (1) and the items (2),
+ * spans or log records, each with its service and scope name.
+ */
+function* scopeItems(buf: Buffer): Generator<{ service: string | undefined; scope: string; item: Buffer }> {
+  for (const resource of fields(buf)) {
+    if (resource.no !== 1) continue;
     let service: string | undefined;
-    const scopeSpans: Buffer[] = [];
-    for (const f of fields(rs.value as Buffer)) {
+    const scopes: Buffer[] = [];
+    for (const f of fields(resource.value as Buffer)) {
       if (f.no === 1) service = String(decodeAttributes(f.value as Buffer, 1)['service.name'] ?? '') || undefined;
-      if (f.no === 2) scopeSpans.push(f.value as Buffer);
+      if (f.no === 2) scopes.push(f.value as Buffer);
     }
-    for (const ss of scopeSpans) {
-      for (const f of fields(ss)) if (f.no === 2) out.push(decodeSpan(f.value as Buffer, service));
+    for (const scopeMessage of scopes) {
+      let scope = '';
+      for (const f of fields(scopeMessage)) {
+        if (f.no === 1) scope = stringField(f.value as Buffer, 1);
+        if (f.no === 2) yield { service, scope, item: f.value as Buffer };
+      }
     }
   }
-  return out;
+}
+
+function decodeProtobuf(buf: Buffer): ReceivedSpan[] {
+  return [...scopeItems(buf)].map(({ service, item }) => decodeSpan(item, service));
+}
+
+function decodeProtobufLogs(buf: Buffer): ReceivedLog[] {
+  return [...scopeItems(buf)].map(({ service, scope, item }) => decodeLogRecord(item, service, scope));
+}
+
+function decodeLogRecord(buf: Buffer, service: string | undefined, scope: string): ReceivedLog {
+  const log: ReceivedLog = { service, scope, body: undefined, severityText: '', attributes: {}, traceId: '', spanId: '' };
+  for (const f of fields(buf)) {
+    if (f.no === 3) log.severityText = (f.value as Buffer).toString('utf8');
+    else if (f.no === 5) log.body = anyValue(f.value as Buffer);
+    else if (f.no === 6) Object.assign(log.attributes, keyValue(f.value as Buffer));
+    else if (f.no === 9) log.traceId = (f.value as Buffer).toString('hex');
+    else if (f.no === 10) log.spanId = (f.value as Buffer).toString('hex');
+  }
+  return log;
 }
 
 function decodeSpan(buf: Buffer, service: string | undefined): ReceivedSpan {
@@ -148,6 +195,11 @@ function decodeSpan(buf: Buffer, service: string | undefined): ReceivedSpan {
     }
   }
   return span;
+}
+
+function stringField(buf: Buffer, no: number): string {
+  for (const f of fields(buf)) if (f.no === no) return (f.value as Buffer).toString('utf8');
+  return '';
 }
 
 /** The KeyValue entries found under field `no` of a message (Resource: 1). */
@@ -174,6 +226,7 @@ function anyValue(buf: Buffer): unknown {
     if (f.no === 3) return f.value as number;
     if (f.no === 4) return (f.value as Buffer).readDoubleLE(0);
     if (f.no === 5) return [...fields(f.value as Buffer)].filter((v) => v.no === 1).map((v) => anyValue(v.value as Buffer));
+    if (f.no === 6) return decodeAttributes(f.value as Buffer, 1);
     if (f.no === 7) return f.value;
   }
   return undefined;
@@ -181,7 +234,14 @@ function anyValue(buf: Buffer): unknown {
 
 // ---- JSON (OTLP/JSON: hex IDs, camelCase fields) ----
 
-type JsonValue = { stringValue?: string; boolValue?: boolean; intValue?: string | number; doubleValue?: number; arrayValue?: { values?: JsonValue[] } };
+type JsonValue = {
+  stringValue?: string;
+  boolValue?: boolean;
+  intValue?: string | number;
+  doubleValue?: number;
+  arrayValue?: { values?: JsonValue[] };
+  kvlistValue?: { values?: JsonKv[] };
+};
 type JsonKv = { key: string; value: JsonValue };
 
 function jsonValue(v: JsonValue): unknown {
@@ -190,6 +250,7 @@ function jsonValue(v: JsonValue): unknown {
   if (v.intValue !== undefined) return Number(v.intValue);
   if (v.doubleValue !== undefined) return v.doubleValue;
   if (v.arrayValue !== undefined) return (v.arrayValue.values ?? []).map(jsonValue);
+  if (v.kvlistValue !== undefined) return jsonAttributes(v.kvlistValue.values);
   return undefined;
 }
 
@@ -222,4 +283,29 @@ function decodeJson(body: {
     }
   }
   return out;
+}
+
+function decodeJsonLogs(body: {
+  resourceLogs?: {
+    resource?: { attributes?: JsonKv[] };
+    scopeLogs?: {
+      scope?: { name?: string };
+      logRecords?: { severityText?: string; body?: JsonValue; attributes?: JsonKv[]; traceId?: string; spanId?: string }[];
+    }[];
+  }[];
+}): ReceivedLog[] {
+  return (body.resourceLogs ?? []).flatMap((rl) => {
+    const service = jsonAttributes(rl.resource?.attributes)['service.name'] as string | undefined;
+    return (rl.scopeLogs ?? []).flatMap((sl) =>
+      (sl.logRecords ?? []).map((r) => ({
+        service,
+        scope: sl.scope?.name ?? '',
+        body: r.body === undefined ? undefined : jsonValue(r.body),
+        severityText: r.severityText ?? '',
+        attributes: jsonAttributes(r.attributes),
+        traceId: r.traceId ?? '',
+        spanId: r.spanId ?? '',
+      })),
+    );
+  });
 }
