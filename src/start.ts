@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { diag, ProxyTracerProvider, trace } from '@opentelemetry/api';
 import { configFromEnv, warnOnStderr, type Warn } from './env-config';
+import { ExportHealth } from './export-health';
 import { RequestIdInstrumentation } from './instrumentation';
 import { propagatorFromEnv, spanProcessorsFromEnv } from './otel-env';
 import { RequestIdPropagator } from './propagator';
@@ -53,7 +54,9 @@ export function startFromEnv(env: NodeJS.ProcessEnv = process.env, warn: Warn = 
   const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
 
   const instrumentation = new RequestIdInstrumentation(config);
-  const exporters = spanProcessorsFromEnv(env, warn);
+  // Spans that go nowhere are said once on stderr, unless every OTel message is silenced.
+  const tell = env.OTEL_LOG_LEVEL?.trim().toLowerCase() === 'none' ? undefined : warn;
+  const exporters = spanProcessorsFromEnv(env, warn, (exporter, endpoint) => new ExportHealth(endpoint, tell).watch(exporter));
   const sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME ? undefined : appPackageName(),
     spanProcessors: exporters.length === 0 ? [] : [new RequestIdSpanProcessor({ attributeName: config.attributeName }) as never, ...exporters],
