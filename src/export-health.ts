@@ -1,7 +1,9 @@
 import { BroadcastChannel } from 'node:worker_threads';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { logger } from './diag';
+import { unreachable } from './endpoint-probe';
 import type { Warn } from './env-config';
+import { tcpTarget } from './otlp-endpoint';
 
 /** `ExportResultCode.SUCCESS` is 0 on both SDK lines. */
 type ExportResult = { code: number; error?: Error };
@@ -15,8 +17,12 @@ const TOLD_CHANNEL = '@rid/otel:export-told';
  * export succeeds again.
  */
 export class ExportHealth {
+  /** What the last export that finished did; `unknown` until one has. */
+  private last: 'unknown' | 'succeeded' | 'failed' = 'unknown';
   /** Told since the last success, by this thread or by another of the process. */
   private told = false;
+  /** Exports handed to the exporter whose result has not come back. */
+  private exporting = 0;
   private readonly channel: BroadcastChannel | undefined;
 
   constructor(
@@ -36,11 +42,23 @@ export class ExportHealth {
     return new WatchedExporter(exporter, this);
   }
 
+  started(): void {
+    this.exporting++;
+  }
+
   succeeded(): void {
+    this.exporting--;
+    this.last = 'succeeded';
     this.told = false;
   }
 
   failed(reason: unknown): void {
+    this.exporting--;
+    this.record(reason);
+  }
+
+  private record(reason: unknown): void {
+    this.last = 'failed';
     if (this.told || this.tell === undefined) return;
     this.told = true;
     this.tell(
@@ -48,6 +66,23 @@ export class ExportHealth {
         'Point OTEL_EXPORTER_OTLP_ENDPOINT at your collector, or see spans here with OTEL_TRACES_EXPORTER=console; OTEL_LOG_LEVEL=none hides this line.',
     );
     this.channel?.postMessage({ endpoint: this.endpoint });
+  }
+
+  /**
+   * True when nothing still held for the endpoint could be delivered: the last export failed or,
+   * before any export has finished, a connection to it is refused (a probe of at most
+   * `timeoutMs`). A collector that has been taking spans is not probed. Called as the SDK flushes:
+   * a refusal is told if spans are on their way, which a thread that ended none has not.
+   */
+  async undeliverable(timeoutMs: number): Promise<boolean> {
+    if (this.last !== 'unknown') return this.last === 'failed';
+    const target = tcpTarget(this.endpoint);
+    if (target === undefined) return false;
+    const err = await unreachable(target, timeoutMs);
+    if (err === undefined) return false;
+    if (this.exporting > 0) this.record(err);
+    else this.last = 'failed';
+    return true;
   }
 }
 
@@ -58,6 +93,7 @@ class WatchedExporter implements SpanExporter {
   ) {}
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    this.health.started();
     this.inner.export(spans, (result) => {
       try {
         if (result.code === 0) this.health.succeeded();

@@ -56,7 +56,12 @@ export function startFromEnv(env: NodeJS.ProcessEnv = process.env, warn: Warn = 
   const instrumentation = new RequestIdInstrumentation(config);
   // Spans that go nowhere are said once on stderr, unless every OTel message is silenced.
   const tell = env.OTEL_LOG_LEVEL?.trim().toLowerCase() === 'none' ? undefined : warn;
-  const exporters = spanProcessorsFromEnv(env, warn, (exporter, endpoint) => new ExportHealth(endpoint, tell).watch(exporter));
+  const healths: ExportHealth[] = [];
+  const exporters = spanProcessorsFromEnv(env, warn, (exporter, endpoint) => {
+    const health = new ExportHealth(endpoint, tell);
+    healths.push(health);
+    return health.watch(exporter);
+  });
   const sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME ? undefined : appPackageName(),
     spanProcessors: exporters.length === 0 ? [] : [new RequestIdSpanProcessor({ attributeName: config.attributeName }) as never, ...exporters],
@@ -74,6 +79,7 @@ export function startFromEnv(env: NodeJS.ProcessEnv = process.env, warn: Warn = 
   const { shutdown } = installShutdownHandlers({
     flush: () => delegate.forceFlush?.() ?? Promise.resolve(),
     shutdown: () => sdk.shutdown(),
+    undeliverable: healths.length === 0 ? undefined : async (ms) => (await Promise.all(healths.map((h) => h.undeliverable(ms)))).every(Boolean),
     timeoutMs,
   });
   return { mode: 'sdk', instrumentation, shutdown };
