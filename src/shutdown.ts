@@ -1,5 +1,7 @@
 import { subscribe } from 'node:diagnostics_channel';
 import type { Server } from 'node:http';
+import { isMainThread } from 'node:worker_threads';
+import { joinThreads } from './thread-shutdown';
 
 export interface ShutdownOptions {
   /** Flushes what has ended so far; the SDK keeps running. */
@@ -24,11 +26,12 @@ const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
  * - On SIGTERM or SIGINT with no handler of the app's, the process would die at once and drop the
  *   spans in the batch. Instead the servers stop taking connections, the requests in flight
  *   finish, the spans are flushed, and the process dies of the same signal, all within
- *   `timeoutMs`.
+ *   `timeoutMs`. Worker threads that run this package do the same, at the same time: only the
+ *   main thread gets the signal, and it waits for them.
  * - Spans that cannot be delivered are not waited for: with no request in flight and a collector
  *   that refuses connections (or whose last exports failed), the process dies of the signal at once.
  * - If the app has its own handler, it runs as before and decides when to exit; the spans
- *   ended so far are flushed straight away.
+ *   ended so far are flushed straight away, in every thread.
  */
 export function installShutdownHandlers(options: ShutdownOptions): { shutdown: () => Promise<void> } {
   const servers = new Set<Server>();
@@ -55,12 +58,16 @@ export function installShutdownHandlers(options: ShutdownOptions): { shutdown: (
       const hopeless = options.undeliverable?.(left()).then((yes) => (yes ? undefined : never()), never) ?? never();
       await withDeadline(Promise.race([flushing, hopeless]), left());
     })());
+  const flush = (timeoutMs: number): Promise<void> => withDeadline(options.flush(), timeoutMs);
+  const workers = joinThreads({ stop: stopThread, flush });
+  if (!isMainThread) return { shutdown };
 
   for (const signal of SIGNALS) {
     const onSignal = (): void => {
       const appHandlers = process.listenerCount(signal) - 1;
       if (appHandlers > 0) {
-        void withDeadline(options.flush(), options.timeoutMs);
+        void flush(options.timeoutMs);
+        workers.flush(options.timeoutMs);
         return;
       }
       process.removeListener(signal, onSignal);
@@ -73,7 +80,7 @@ export function installShutdownHandlers(options: ShutdownOptions): { shutdown: (
       };
       // Kept referenced: until the process dies of the signal, nothing else may end it.
       const deadline = setTimeout(die, options.timeoutMs);
-      void stopThread(options.timeoutMs).finally(die);
+      void Promise.all([stopThread(options.timeoutMs), workers.stop(options.timeoutMs)]).finally(die);
     };
     process.on(signal, onSignal);
   }

@@ -120,4 +120,15 @@ describe('the one stderr line when spans go nowhere (child processes under @rid/
     assert.equal(lines.length, 1, started.stderr.join('\n'));
     assert.ok(lines[0].includes(`reaching http://127.0.0.1:${port} (`), lines[0]);
   });
+
+  it('worker threads of one process say it once between them', async () => {
+    const started = await app('worker-thread-app.js', `http://127.0.0.1:${await freePort()}`, { WORKERS: '2' });
+    const [first, second] = started.messages.find((m) => m.ports)!.ports as number[];
+    await traffic(`http://127.0.0.1:${first}/`, 4);
+    await until(() => notices(started).length > 0);
+    assert.equal(notices(started).length, 1, started.stderr.join('\n'));
+    // The second thread's exports fail now too; the first thread has said it for the process.
+    await traffic(`http://127.0.0.1:${second}/`, 8);
+    assert.equal(notices(started).length, 1, started.stderr.join('\n'));
+  });
 });

@@ -1,7 +1,7 @@
 /**
  * SIGTERM and SIGINT under `--require @rid/otel/register`, on real child processes whose spans
- * are decoded at a local OTLP receiver: a prompt exit when the spans could not be delivered
- * anyway (issue #12, part 3).
+ * are decoded at a local OTLP receiver: servers in worker threads and in cluster workers (issue
+ * #12, part 2), and a prompt exit when the spans could not be delivered anyway (part 3).
  * test/register.test.ts has the single-thread cases; test/hardening/shutdown.test.ts the load.
  */
 import * as assert from 'node:assert/strict';
@@ -28,12 +28,13 @@ describe('signals under @rid/otel/register (child processes, spans decoded at a 
   });
 
   // A long batch delay: the spans wait in the queue until the signal makes the SDK flush them.
-  async function app(script: string, env: Record<string, string> = {}): Promise<ChildApp> {
-    const started = await startApp(['--require', '@rid/otel/register'], script, {
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_BSP_SCHEDULE_DELAY: '60000',
-      ...env,
-    });
+  async function app(script: string, env: Record<string, string> = {}, ownProcessGroup = false): Promise<ChildApp> {
+    const started = await startApp(
+      ['--require', '@rid/otel/register'],
+      script,
+      { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '60000', ...env },
+      { ownProcessGroup },
+    );
     apps.push(started);
     return started;
   }
@@ -70,8 +71,76 @@ describe('signals under @rid/otel/register (child processes, spans decoded at a 
     return ids.filter((id) => server.has(id));
   }
 
+  describe('worker threads', () => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      it(`a server in a worker thread: 50 finished requests, ${signal}: all 50 SERVER spans arrive, then the process dies of ${signal}`, async () => {
+        const started = await app('worker-thread-app.js');
+        const ids = await requestIds(started.url, 50);
+        assert.equal(new Set(ids).size, 50);
+        const exit = await signalled(started, signal);
+        assert.equal(exit.signal, signal, JSON.stringify(exit));
+        assert.equal(delivered(ids).length, 50, `${delivered(ids).length} of 50 SERVER spans delivered`);
+      });
+    }
+
+    it('requests in flight in two worker threads are answered, and their spans delivered, before the process dies', async () => {
+      const started = await app('worker-thread-app.js', { WORKERS: '2' });
+      const ports = started.messages.find((m) => m.ports)!.ports as number[];
+      const finished = await Promise.all(ports.map((p) => requestIds(`http://127.0.0.1:${p}/`, 10)));
+      const slow = ports.flatMap((p) => Array(3).fill(`http://127.0.0.1:${p}/slow`));
+      const { exit, ids: inFlight } = await signalledInFlight(started, slow, 'SIGTERM');
+      assert.equal(exit.signal, 'SIGTERM');
+      const ids = [...finished.flat(), ...inFlight];
+      assert.equal(delivered(ids).length, 26, `${delivered(ids).length} of 26 SERVER spans delivered`);
+    });
+
+    it("with the app's own SIGTERM handler in the main thread, the worker threads' spans are flushed while the app decides", async () => {
+      const started = await app('worker-thread-app.js', { APP_SIGTERM_HANDLER: '1' });
+      const ids = await requestIds(started.url, 20);
+      started.child.kill('SIGTERM');
+      const exit = await started.exited;
+      assert.equal(exit.code, 7, 'the app exits when it wants, with its own code');
+      assert.ok(started.messages.some((m) => m.appHandler === 'ran'));
+      assert.equal(delivered(ids).length, 20, `${delivered(ids).length} of 20 SERVER spans delivered`);
+    });
+  });
+
+  describe('cluster workers (processes of their own, each with its own SDK)', () => {
+    it('SIGTERM to each worker: every SERVER span of 50 requests arrives, each worker dies of SIGTERM', async () => {
+      const started = await app('cluster-app.js');
+      const ids = await requestIds(started.url, 50);
+      const pids = started.messages.find((m) => m.workers)!.workers as number[];
+      for (const pid of pids) process.kill(pid, 'SIGTERM');
+      const exit = await started.exited;
+      assert.equal(exit.code, 0, 'the primary ends once its workers are gone');
+      const workerExits = started.messages.filter((m) => m.workerExit);
+      assert.deepEqual(
+        workerExits.map((m) => m.signal),
+        ['SIGTERM', 'SIGTERM'],
+      );
+      assert.equal(delivered(ids).length, 50, `${delivered(ids).length} of 50 SERVER spans delivered`);
+    });
+
+    // What the README advises, as the primary dies at once otherwise and Node's cluster then
+    // ends the workers with process.exit(0), signalled or not.
+    for (const to of ['the primary alone', 'the whole process group, as Ctrl-C does'] as const) {
+      it(`a primary whose own handler disconnect()s its workers: every span arrives, with SIGINT to ${to}`, async () => {
+        const started = await app('cluster-app.js', { PRIMARY_DISCONNECTS: '1' }, true);
+        const ids = await requestIds(started.url, 50);
+        process.kill(to === 'the primary alone' ? started.child.pid! : -started.child.pid!, 'SIGINT');
+        const exit = await started.exited;
+        assert.equal(exit.code, 0, 'the primary ends once its workers are gone');
+        assert.equal(started.messages.filter((m) => m.workerExit).length, 2);
+        assert.equal(delivered(ids).length, 50, `${delivered(ids).length} of 50 SERVER spans delivered`);
+      });
+    }
+  });
+
   describe('a prompt exit when the spans could not be delivered anyway', () => {
-    for (const [where, script, signal] of [['an idle app', 'cjs-app.js', 'SIGINT']] as const) {
+    for (const [where, script, signal] of [
+      ['an idle app', 'cjs-app.js', 'SIGINT'],
+      ['an idle app serving from a worker thread', 'worker-thread-app.js', 'SIGTERM'],
+    ] as const) {
       it(`${where} whose collector refuses connections dies of ${signal} within 1.5 s, spans still queued`, async () => {
         const started = await app(script, { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}` });
         await requestIds(started.url, 20);
