@@ -2,12 +2,16 @@ import type { TextMapPropagator } from '@opentelemetry/api';
 import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { dirname } from 'node:path';
 import { ReadableConsoleExporter } from './console-exporter';
+import { otlpTracesEndpoint, type OtlpProtocol } from './otlp-endpoint';
 import { RequestIdPropagator } from './propagator';
 import { warnOnStderr, type Warn } from './env-config';
 
 const EXPORTERS = ['otlp', 'console', 'none'] as const;
-const PROTOCOLS = ['http/protobuf', 'http/json', 'grpc'] as const;
+const PROTOCOLS: readonly OtlpProtocol[] = ['http/protobuf', 'http/json', 'grpc'];
 const PROPAGATORS = ['tracecontext', 'baggage', 'request-id', 'b3', 'b3multi', 'jaeger', 'none'] as const;
+
+/** Lets the caller stand between the OTLP exporter and its span processor; `endpoint` is where it sends. */
+export type WatchExporter = (exporter: SpanExporter, endpoint: string) => SpanExporter;
 
 /**
  * Span processors from the standard variables: `OTEL_TRACES_EXPORTER` (`otlp`, the default;
@@ -15,7 +19,7 @@ const PROPAGATORS = ['tracecontext', 'baggage', 'request-id', 'b3', 'b3multi', '
  * `http/json`; `grpc`). The OTLP exporters read their endpoint, headers and timeout variables
  * themselves; the default endpoint is `http://localhost:4318`, Jaeger's OTLP/HTTP port.
  */
-export function spanProcessorsFromEnv(env: NodeJS.ProcessEnv = process.env, warn: Warn = warnOnStderr): SpanProcessor[] {
+export function spanProcessorsFromEnv(env: NodeJS.ProcessEnv = process.env, warn: Warn = warnOnStderr, watch?: WatchExporter): SpanProcessor[] {
   // @opentelemetry/sdk-trace is the tracing SDK of both lines (2.x from 2.9, and 3.x, where
   // sdk-trace-base no longer exists); on both its processors take `{ exporter }`.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -25,7 +29,10 @@ export function spanProcessorsFromEnv(env: NodeJS.ProcessEnv = process.env, warn
   const processors: SpanProcessor[] = [];
   for (const name of new Set(names)) {
     if (name === 'console') processors.push(new SimpleSpanProcessor({ exporter: new ReadableConsoleExporter() }));
-    else processors.push(new BatchSpanProcessor({ exporter: otlpExporterFromEnv(env, warn), ...batchOptionsFromEnv(env, warn) }));
+    else {
+      const { exporter, endpoint } = otlpExporterFromEnv(env, warn);
+      processors.push(new BatchSpanProcessor({ exporter: watch ? watch(exporter, endpoint) : exporter, ...batchOptionsFromEnv(env, warn) }));
+    }
   }
   return processors;
 }
@@ -53,19 +60,21 @@ function batchOptionsFromEnv(env: NodeJS.ProcessEnv, warn: Warn): { [K in (typeo
   return options;
 }
 
-function otlpExporterFromEnv(env: NodeJS.ProcessEnv, warn: Warn): SpanExporter {
+function otlpExporterFromEnv(env: NodeJS.ProcessEnv, warn: Warn): { exporter: SpanExporter; endpoint: string } {
   const variable = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
   const raw = env[variable]?.trim();
-  let protocol: (typeof PROTOCOLS)[number] = 'http/protobuf';
+  let protocol: OtlpProtocol = 'http/protobuf';
   if (raw) {
-    if ((PROTOCOLS as readonly string[]).includes(raw)) protocol = raw as (typeof PROTOCOLS)[number];
+    if ((PROTOCOLS as readonly string[]).includes(raw)) protocol = raw as OtlpProtocol;
     else warn(`@rid/otel: ignoring ${variable}=${JSON.stringify(raw)}: expected one of ${PROTOCOLS.join(', ')}; using http/protobuf`);
   }
   /* eslint-disable @typescript-eslint/no-require-imports */
-  if (protocol === 'grpc') return new (require('@opentelemetry/exporter-trace-otlp-grpc').OTLPTraceExporter)();
-  if (protocol === 'http/json') return new (require('@opentelemetry/exporter-trace-otlp-http').OTLPTraceExporter)();
-  return new (require('@opentelemetry/exporter-trace-otlp-proto').OTLPTraceExporter)();
+  let exporter: SpanExporter;
+  if (protocol === 'grpc') exporter = new (require('@opentelemetry/exporter-trace-otlp-grpc').OTLPTraceExporter)();
+  else if (protocol === 'http/json') exporter = new (require('@opentelemetry/exporter-trace-otlp-http').OTLPTraceExporter)();
+  else exporter = new (require('@opentelemetry/exporter-trace-otlp-proto').OTLPTraceExporter)();
   /* eslint-enable @typescript-eslint/no-require-imports */
+  return { exporter, endpoint: otlpTracesEndpoint(protocol, env) };
 }
 
 /**

@@ -1,11 +1,19 @@
 import { subscribe } from 'node:diagnostics_channel';
 import type { Server } from 'node:http';
+import { isMainThread } from 'node:worker_threads';
+import { joinThreads } from './thread-shutdown';
 
 export interface ShutdownOptions {
   /** Flushes what has ended so far; the SDK keeps running. */
   flush(): Promise<void>;
   /** Flushes and stops the SDK. */
   shutdown(): Promise<void>;
+  /**
+   * True when nothing the exporter holds could be delivered (its collector refuses connections,
+   * or its last exports failed): a signal then need not wait for it. Asks for an answer within
+   * `timeoutMs`. Absent when there is no exporter to wait for.
+   */
+  undeliverable?(timeoutMs: number): Promise<boolean>;
   /** How long a signal may delay the exit, at most. */
   timeoutMs: number;
 }
@@ -18,9 +26,12 @@ const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
  * - On SIGTERM or SIGINT with no handler of the app's, the process would die at once and drop the
  *   spans in the batch. Instead the servers stop taking connections, the requests in flight
  *   finish, the spans are flushed, and the process dies of the same signal, all within
- *   `timeoutMs`.
+ *   `timeoutMs`. Worker threads that run this package do the same, at the same time: only the
+ *   main thread gets the signal, and it waits for them.
+ * - Spans that cannot be delivered are not waited for: with no request in flight and a collector
+ *   that refuses connections (or whose last exports failed), the process dies of the signal at once.
  * - If the app has its own handler, it runs as before and decides when to exit; the spans
- *   ended so far are flushed straight away.
+ *   ended so far are flushed straight away, in every thread.
  */
 export function installShutdownHandlers(options: ShutdownOptions): { shutdown: () => Promise<void> } {
   const servers = new Set<Server>();
@@ -36,18 +47,40 @@ export function installShutdownHandlers(options: ShutdownOptions): { shutdown: (
 
   process.once('beforeExit', () => void shutdown());
 
+  let stoppingThread: Promise<void> | undefined;
+  const stopThread = (timeoutMs: number): Promise<void> =>
+    (stoppingThread ??= (async () => {
+      const deadline = Date.now() + timeoutMs;
+      const left = (): number => Math.max(0, deadline - Date.now());
+      await drain(servers, timeoutMs);
+      // With nothing in flight any more, wait for the exporter only if what it holds can arrive.
+      const flushing = shutdown();
+      const hopeless = options.undeliverable?.(left()).then((yes) => (yes ? undefined : never()), never) ?? never();
+      await withDeadline(Promise.race([flushing, hopeless]), left());
+    })());
+  const flush = (timeoutMs: number): Promise<void> => withDeadline(options.flush(), timeoutMs);
+  const workers = joinThreads({ stop: stopThread, flush });
+  if (!isMainThread) return { shutdown };
+
   for (const signal of SIGNALS) {
     const onSignal = (): void => {
       const appHandlers = process.listenerCount(signal) - 1;
       if (appHandlers > 0) {
-        void withDeadline(options.flush(), options.timeoutMs);
+        void flush(options.timeoutMs);
+        workers.flush(options.timeoutMs);
         return;
       }
       process.removeListener(signal, onSignal);
-      const deadline = Date.now() + options.timeoutMs;
-      void drain(servers, options.timeoutMs)
-        .then(() => withDeadline(shutdown(), Math.max(0, deadline - Date.now())))
-        .finally(() => process.kill(process.pid, signal));
+      let died = false;
+      const die = (): void => {
+        if (died) return;
+        died = true;
+        clearTimeout(deadline);
+        process.kill(process.pid, signal);
+      };
+      // Kept referenced: until the process dies of the signal, nothing else may end it.
+      const deadline = setTimeout(die, options.timeoutMs);
+      void Promise.all([stopThread(options.timeoutMs), workers.stop(options.timeoutMs)]).finally(die);
     };
     process.on(signal, onSignal);
   }
@@ -85,4 +118,9 @@ function withDeadline(work: Promise<void>, ms: number): Promise<void> {
       },
     );
   });
+}
+
+/** A promise that never settles: a race entrant that never wins. */
+function never(): Promise<never> {
+  return new Promise<never>(() => undefined);
 }

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { diag, ProxyTracerProvider, trace } from '@opentelemetry/api';
 import { configFromEnv, warnOnStderr, type Warn } from './env-config';
+import { ExportHealth } from './export-health';
 import { RequestIdInstrumentation } from './instrumentation';
 import { propagatorFromEnv, spanProcessorsFromEnv } from './otel-env';
 import { logRecordProcessorsWithRequestId } from './otel-logs-env';
@@ -54,7 +55,14 @@ export function startFromEnv(env: NodeJS.ProcessEnv = process.env, warn: Warn = 
   const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
 
   const instrumentation = new RequestIdInstrumentation(config);
-  const exporters = spanProcessorsFromEnv(env, warn);
+  // Spans that go nowhere are said once on stderr, unless every OTel message is silenced.
+  const tell = env.OTEL_LOG_LEVEL?.trim().toLowerCase() === 'none' ? undefined : warn;
+  const healths: ExportHealth[] = [];
+  const exporters = spanProcessorsFromEnv(env, warn, (exporter, endpoint) => {
+    const health = new ExportHealth(endpoint, tell);
+    healths.push(health);
+    return health.watch(exporter);
+  });
   const sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME ? undefined : appPackageName(),
     spanProcessors: exporters.length === 0 ? [] : [new RequestIdSpanProcessor({ attributeName: config.attributeName }) as never, ...exporters],
@@ -72,6 +80,7 @@ export function startFromEnv(env: NodeJS.ProcessEnv = process.env, warn: Warn = 
   const { shutdown } = installShutdownHandlers({
     flush: () => delegate.forceFlush?.() ?? Promise.resolve(),
     shutdown: () => sdk.shutdown(),
+    undeliverable: healths.length === 0 ? undefined : async (ms) => (await Promise.all(healths.map((h) => h.undeliverable(ms)))).every(Boolean),
     timeoutMs,
   });
   return { mode: 'sdk', instrumentation, shutdown };

@@ -162,7 +162,7 @@ describe('README.md: its code runs as pasted', function () {
     for (const line of NODE_LINES) {
       it(line.text, async () => {
         const receiver = await startOtlpReceiver();
-        const app = await startApp(line.args, line.script, { ...line.env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }, scratch);
+        const app = await startApp(line.args, line.script, { ...line.env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }, { cwd: scratch });
         try {
           const res = await get(app.url, { 'X-Request-Id': 'readme-1' });
           assert.equal(res.headers['x-request-id'], 'readme-1');

@@ -45,9 +45,21 @@ export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 /**
  * Starts `node <nodeArgs> <script>` in test/fixtures/apps (or `cwd`, a folder below it), as a user
  * would start their app with the package installed; resolves once the app prints `{"listening": port}`.
+ * With `ownProcessGroup`, the app and the processes it starts are a process group of their own.
  */
-export async function startApp(nodeArgs: string[], script: string, env: Record<string, string>, cwd = APPS): Promise<ChildApp> {
-  const child = spawn(process.execPath, [...nodeArgs, script], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startApp(
+  nodeArgs: string[],
+  script: string,
+  env: Record<string, string>,
+  options: { cwd?: string; ownProcessGroup?: boolean } = {},
+): Promise<ChildApp> {
+  const child = spawn(process.execPath, [...nodeArgs, script], {
+    cwd: options.cwd ?? APPS,
+    env: cleanEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // A group of its own, which `process.kill(-pid, signal)` signals as a terminal's Ctrl-C does.
+    detached: options.ownProcessGroup === true,
+  });
   const messages: Record<string, unknown>[] = [];
   const stdout: string[] = [];
   const stderr: string[] = [];
