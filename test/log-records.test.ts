@@ -164,6 +164,9 @@ describe('RequestIdLogRecordProcessor: the request ID on OpenTelemetry log recor
           OTEL_LOGS_EXPORTER: 'otlp',
           OTEL_BLRP_SCHEDULE_DELAY: '50',
           OTEL_BSP_SCHEDULE_DELAY: '50',
+          // The app enables pino's and winston's instrumentations itself; register's
+          // auto-instrumentations (installed here) would add a second of each.
+          OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pino,winston',
           ...env,
         });
         await check(app, receiver);
