@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Installs the packed tarball (`npm pack`) into fresh temporary projects, as users of each SDK line
-# would, and checks: npm reports no peer or dependency conflict (install output and `npm ls --all`);
-# require('@rid/otel') and import '@rid/otel' work; `--require` and `--import @rid/otel/register`
-# start and serve; and a strict TypeScript consumer compiles against the published .d.ts files.
+# would, and checks: the tarball has LICENSE; npm reports no peer or dependency conflict (install
+# output and `npm ls --all`); every package is installed once (compat/copies.cjs); require('@rid/otel')
+# and import '@rid/otel' work; `--require` and `--import @rid/otel/register` start and serve; and a
+# strict TypeScript consumer compiles against the published .d.ts files.
 #
-#   compat/pack-check.sh sdk2   # Node 20 (this machine's), the SDK 2.x line
-#   compat/pack-check.sh sdk2-node24  # Node 24 with the SDK 2.x line (2.x supports Node 24 too)
-#   compat/pack-check.sh sdk3   # Node 24 (from the npm registry's `node` package), the SDK 3.x line
-#   compat/pack-check.sh fresh  # both Node versions, with only what the README tells a user to install
+#   compat/pack-check.sh sdk2 [NODE...]    # a user of the SDK 2.x line (0.223): Node 20, 22, 24, 26; 20 by default
+#   compat/pack-check.sh sdk3 [NODE...]    # a user of the SDK 3.x line (0.300): Node 22, 24, 26; 24 by default
+#   compat/pack-check.sh fresh [NODE...]   # with only what the README tells a user to install; 20 and 24 by default
+#
+# Node 20 is the machine's; 22, 24 and 26 come from compat/nodeNN (compat/node-bin.sh).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
-LINE="${1:?usage: pack-check.sh sdk2|sdk2-node24|sdk3|fresh}"
+LINE="${1:?usage: pack-check.sh sdk2|sdk3|fresh [NODE...]}"; shift
 NPM_CLI="$(dirname "$(readlink -f "$(command -v npm)")")/npm-cli.js"
 TSC="$ROOT/node_modules/typescript/bin/tsc"
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/rid-otel-pack.XXXXXX")"
@@ -19,13 +21,15 @@ TMP="$(mktemp -d "${TMPDIR:-/tmp}/rid-otel-pack.XXXXXX")"
 fail() { echo "pack-check $LINE: FAIL: $*" >&2; exit 1; }
 
 # The Node that runs npm matters: npm prefers dependency versions whose `engines` fit it.
-node24() {
-  if [ ! -x "$HERE/sdk3/node_modules/.bin/node" ]; then (cd "$HERE/sdk3" && npm ci --no-audit --no-fund --loglevel=error); fi
-  echo "$HERE/sdk3/node_modules/.bin/node"
+node_bin() {
+  if [ "$1" = "$(node -p 'process.versions.node.split(".")[0]')" ]; then command -v node; else bash "$HERE/node-bin.sh" "$1"; fi
 }
 
 ( cd "$ROOT" && npm pack --silent --pack-destination "$TMP" >/dev/null 2>"$TMP/pack.log" ) || { cat "$TMP/pack.log"; fail "npm pack"; }
 TARBALL="$(ls "$TMP"/*.tgz)"
+# The license travels with the package, as package.json's "license" says.
+tar -xzOf "$TARBALL" package/LICENSE 2>/dev/null | cmp -s - "$ROOT/LICENSE" || fail "the tarball has no LICENSE, or not the repository's"
+grep -q '"license": "Apache-2.0"' "$ROOT/package.json" && grep -q 'Apache License' "$ROOT/LICENSE" && grep -q 'Version 2.0' "$ROOT/LICENSE" || fail "LICENSE is not the Apache-2.0 text package.json names"
 
 # project NAME NODE DEPS... : a fresh project, `npm install` run by NODE, checked for conflicts.
 project() {
@@ -44,6 +48,11 @@ project() {
     const v = (p) => { try { return require(require("path").join(process.cwd(), "node_modules", p, "package.json")).version } catch { return "-" } };
     console.log(["@opentelemetry/api", "@opentelemetry/core", "@opentelemetry/sdk-node", "@opentelemetry/instrumentation", "@opentelemetry/sdk-trace"].map((p) => p.replace("@opentelemetry/", "") + "@" + v(p)).join(" "))')"
   echo "  $name: node $("$node" --version), npm install clean; $versions"
+  # One copy of each package: a second copy of an SDK package is a second download, and a second
+  # copy of anything that holds global state splits it.
+  local copies
+  copies="$("$node" "$HERE/copies.cjs" "$dir")" || { echo "$copies"; fail "$name: a package is installed more than once (above)"; }
+  echo "  $name: $copies, node_modules $(du -sm "$dir/node_modules" | cut -f1) MB"
 
   local env=(env OTEL_TRACES_EXPORTER=console OTEL_SERVICE_NAME=pack-check)
   ( cd "$dir" && "$node" app.cjs ) | grep -q '"ok":true' || fail "$name: require('@rid/otel')"
@@ -64,18 +73,24 @@ project() {
   echo "  $name: consumer.ts compiles against the published .d.ts (node10, nodenext)"
 }
 
+# The packages a user of each line has; the SDK versions are the release sets package.json pins.
+SDK2=('@opentelemetry/api@~1.9.0' '@opentelemetry/sdk-node@^0.223.0' '@opentelemetry/instrumentation-http@^0.223.0')
+SDK3=('@opentelemetry/api@~1.10.0' '@opentelemetry/sdk-node@^0.300.0' '@opentelemetry/instrumentation-http@^0.300.0')
 case "$LINE" in
   sdk2)
-    project sdk2 "$(command -v node)" '@opentelemetry/api@~1.9.0' '@opentelemetry/sdk-node@^0.223.0' '@opentelemetry/instrumentation-http@^0.223.0' ;;
-  sdk2-node24)
-    # npm picks the newest engine-compatible version of a dependency the user does not have; on Node 24
-    # that is the 3.x line's instrumentation-undici, so a 2.x user on Node 24 names it (README).
-    project sdk2-node24 "$(node24)" '@opentelemetry/api@~1.9.0' '@opentelemetry/sdk-node@^0.223.0' '@opentelemetry/instrumentation-http@^0.223.0' '@opentelemetry/instrumentation-undici@^0.33.0' ;;
+    [ $# -gt 0 ] || set -- 20
+    for n in "$@"; do
+      # npm picks the newest engine-compatible version of a dependency the user does not have; on Node 22+
+      # that is the 3.x line's instrumentation-undici, so a 2.x user on Node 22+ names it (README).
+      if [ "$n" = 20 ]; then project sdk2-node20 "$(node_bin 20)" "${SDK2[@]}"
+      else project "sdk2-node$n" "$(node_bin "$n")" "${SDK2[@]}" '@opentelemetry/instrumentation-undici@^0.33.0'; fi
+    done ;;
   sdk3)
-    project sdk3 "$(node24)" '@opentelemetry/api@~1.10.0' '@opentelemetry/sdk-node@^0.301.0' '@opentelemetry/instrumentation-http@^0.301.0' ;;
+    [ $# -gt 0 ] || set -- 24
+    for n in "$@"; do project "sdk3-node$n" "$(node_bin "$n")" "${SDK3[@]}"; done ;;
   fresh)
-    project fresh-node20 "$(command -v node)" '@opentelemetry/api'
-    project fresh-node24 "$(node24)" '@opentelemetry/api' ;;
+    [ $# -gt 0 ] || set -- 20 24
+    for n in "$@"; do project "fresh-node$n" "$(node_bin "$n")" '@opentelemetry/api'; done ;;
   *) fail "unknown line $LINE" ;;
 esac
 echo "pack-check $LINE: ok"
