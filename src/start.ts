@@ -133,7 +133,7 @@ function autoInstrumentations(): Instrumentation[] | undefined {
 
 /** Whether `--require`/`--import @opentelemetry/auto-instrumentations-node/register` ran before us. */
 function autoInstrumentationsRegisterLoaded(): boolean {
-  return Object.keys(require.cache).some((file) => /[\\/]auto-instrumentations-node[\\/]build[\\/]src[\\/]register\.js$/.test(file));
+  return Object.keys(require.cache).some((file) => /[\\/]auto-instrumentations-node[\\/](build[\\/]src|dist)[\\/]register\.c?js$/.test(file));
 }
 
 /** The app's own folder: where its dependencies are installed. */
