@@ -70,7 +70,7 @@ function startSdk(withRequestIdLayer: 'none' | 'instrumentation' | 'register'): 
     // the instrumentation config read from RID_* variables exactly as register does.
     const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
     const { withRequestId } = require(`${SRC}/with-request-id`) as typeof import('../src/with-request-id');
-    const { configFromEnv } = require(`${SRC}/env-config`) as typeof import('../src/env-config');
+    const { configFromEnv } = require(`${SRC}/env-config`) as typeof import('../src/register/env-config');
     sdk = new NodeSDK(
       withRequestId(
         { instrumentations: [new HttpInstrumentation(), new UndiciInstrumentation()], spanProcessors: [bsp as never] },
@@ -137,7 +137,7 @@ switch (kind) {
   }
   case 'sdk-header-store': {
     startSdk('none');
-    const { setResponseHeader } = require(`${SRC}/response-header`) as typeof import('../src/response-header');
+    const { setResponseHeader } = require(`${SRC}/response-header`) as typeof import('../src/internals/node-http');
     handler = (_req, res) => {
       setResponseHeader(res, 'X-Request-Id', 'x-request-id', CONSTANT_ID);
       res.end(BODY);

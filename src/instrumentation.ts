@@ -1,13 +1,13 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { InstrumentationBase, type InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
-import { AwsRequestIdCapture } from './aws-capture';
-import { compileConfig, type CompiledConfig } from './config';
-import { addPolicySource, removePolicySource, type DestinationPolicy } from './destinations';
+import { AwsRequestIdCapture } from './capture/aws-capture';
+import { compileConfig, type CompiledConfig } from './config/compile-config';
+import { addPolicySource, removePolicySource, type DestinationPolicy } from './config/propagate-to';
 import { OnceReporter } from './diag';
-import { addFetchRequestHook, removeFetchRequestHook } from './fetch';
-import { addOutgoingRequestHook, removeOutgoingRequestHook } from './http-client';
-import { OutgoingPropagation } from './propagation';
-import { assignRequestIds, type RequestStartMessage } from './server';
+import { addFetchRequestHook, removeFetchRequestHook } from './outgoing/fetch';
+import { addOutgoingRequestHook, removeOutgoingRequestHook } from './outgoing/http-client';
+import { OutgoingPropagation } from './outgoing/propagation';
+import { assignRequestIds, type RequestStartMessage } from './incoming/http-server';
 import type { RequestIdInstrumentationConfig } from './types';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 

@@ -10,7 +10,7 @@
  * Neither logger is a dependency of this package: everything here is typed structurally, so it
  * compiles and runs whether or not pino or winston is installed.
  */
-import { getRequestId } from './context';
+import { getRequestId } from './context/request-state';
 
 /**
  * The default key: snake_case beside the `trace_id`, `span_id` and `trace_flags` that OTel's

@@ -1,11 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import { defaultTextMapGetter, defaultTextMapSetter, type Context, type TextMapGetter, type TextMapPropagator, type TextMapSetter } from '@opentelemetry/api';
-import { DEFAULT_HEADER_NAME } from './config';
-import { mayCarryWithoutDestination } from './destinations';
-import { REQUEST_ID_CONTEXT_KEY, standaloneState, stateOf, type RequestIdState } from './context';
-import { RequestIdConfigError } from './errors';
+import { DEFAULT_HEADER_NAME } from './config/compile-config';
+import { mayCarryWithoutDestination } from './config/propagate-to';
+import { REQUEST_ID_CONTEXT_KEY, standaloneState, stateOf, type RequestIdState } from './context/request-state';
+import { RequestIdConfigError } from './config/errors';
 import type { IncomingValidation } from './types';
-import { compileValidation, isAcceptable, type ValidationPolicy } from './validation';
+import { compileValidation, isAcceptable, type ValidationPolicy } from './config/validation';
 
 export interface RequestIdPropagatorConfig {
   /** Carrier key for the ID; HTTP-style carriers match it case-insensitively. Default `'X-Request-Id'`. */

@@ -7,7 +7,7 @@
  * Configured by environment only (OTEL_* and RID_* variables; see the README). An app that
  * exits on its own terms can flush first: `await require('@rid/otel/register').shutdown()`.
  */
-import { startFromEnv, type StartedTelemetry } from './start';
+import { startFromEnv, type StartedTelemetry } from './register/start';
 
 function start(): StartedTelemetry {
   try {

@@ -1,8 +1,8 @@
 import { SpanKind, type Context, type Span } from '@opentelemetry/api';
-import { DEFAULT_ATTRIBUTE_NAME } from './config';
-import { stateOf } from './context';
-import { stampServerSpan } from './server';
-import { RequestIdConfigError } from './errors';
+import { DEFAULT_ATTRIBUTE_NAME } from './config/compile-config';
+import { stateOf } from './context/request-state';
+import { stampServerSpan } from './incoming/http-server';
+import { RequestIdConfigError } from './config/errors';
 
 export interface RequestIdSpanProcessorConfig {
   /** The attribute stamped on every span started inside a request. Default `'request.id'`. */

@@ -1,10 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
-import type { PropagateTo } from './destinations';
+import type { PropagateTo } from './config/propagate-to';
 import type { AlgorithmName, RangeIdOptions } from './generators';
 
 export type { AlgorithmName, RangeIdOptions } from './generators';
-export type { OutgoingDestination, PropagateTo } from './destinations';
+export type { OutgoingDestination, PropagateTo } from './config/propagate-to';
 
 /** A built-in algorithm name, or a function that returns a new ID (guarded: see README). */
 export type RequestIdAlgorithm = AlgorithmName | (() => string);

@@ -1,4 +1,4 @@
-import { RequestIdConfigError } from '../errors';
+import { RequestIdConfigError } from '../config/errors';
 import { ksuid } from './ksuid';
 import { nanoid } from './nanoid';
 import { createRangeIdGenerator, resolveRangeIdOptions } from './range-id';

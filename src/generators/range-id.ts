@@ -1,4 +1,4 @@
-import { RequestIdConfigError } from '../errors';
+import { RequestIdConfigError } from '../config/errors';
 import { POOL, POOL_SIZE, takeBytes } from './random-pool';
 import { fromCharCode } from './uuid';
 import type { IdGenerator, RangeIdOptions } from './index';

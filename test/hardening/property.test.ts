@@ -23,7 +23,7 @@ import { SpanKind } from '@opentelemetry/api';
 import type { ReadableSpan } from '../support/sdk-compat';
 import fc from 'fast-check';
 import { DEFAULT_VALIDATION, getRequestId, RequestIdInstrumentation } from '../../src';
-import { isAcceptable, makeSafe, ORIGINAL_MAX_LENGTH } from '../../src/validation';
+import { isAcceptable, makeSafe, ORIGINAL_MAX_LENGTH } from '../../src/config/validation';
 import { startServer, type TestServer } from '../support/http';
 import { diagLines, exporter } from '../support/otel';
 import { startPlainServer, type PlainServer } from './plain-server';

@@ -1,0 +1,146 @@
+import type { TextMapPropagator } from '@opentelemetry/api';
+import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { dirname } from 'node:path';
+import { ReadableConsoleExporter } from './console-exporter';
+import { otlpTracesEndpoint, type OtlpProtocol } from './otlp-endpoint';
+import { RequestIdPropagator } from '../propagator';
+import { warnOnStderr, type Warn } from './env-config';
+
+const EXPORTERS = ['otlp', 'console', 'none'] as const;
+const PROTOCOLS: readonly OtlpProtocol[] = ['http/protobuf', 'http/json', 'grpc'];
+const PROPAGATORS = ['tracecontext', 'baggage', 'request-id', 'b3', 'b3multi', 'jaeger', 'none'] as const;
+
+/** Lets the caller stand between the OTLP exporter and its span processor; `endpoint` is where it sends. */
+export type WatchExporter = (exporter: SpanExporter, endpoint: string) => SpanExporter;
+
+/**
+ * Span processors from the standard variables: `OTEL_TRACES_EXPORTER` (`otlp`, the default;
+ * `console`; `none`) and `OTEL_EXPORTER_OTLP[_TRACES]_PROTOCOL` (`http/protobuf`, the default;
+ * `http/json`; `grpc`). The OTLP exporters read their endpoint, headers and timeout variables
+ * themselves; the default endpoint is `http://localhost:4318`, Jaeger's OTLP/HTTP port.
+ */
+export function spanProcessorsFromEnv(env: NodeJS.ProcessEnv = process.env, warn: Warn = warnOnStderr, watch?: WatchExporter): SpanProcessor[] {
+  // @opentelemetry/sdk-trace is the tracing SDK of both lines (2.x from 2.9, and 3.x, where
+  // sdk-trace-base no longer exists); on both its processors take `{ exporter }`.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { BatchSpanProcessor, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
+  const names = listFromEnv(env, 'OTEL_TRACES_EXPORTER', EXPORTERS, 'otlp', warn);
+  if (names.includes('none')) return [];
+  const processors: SpanProcessor[] = [];
+  for (const name of new Set(names)) {
+    if (name === 'console') processors.push(new SimpleSpanProcessor({ exporter: new ReadableConsoleExporter() }));
+    else {
+      const { exporter, endpoint } = otlpExporterFromEnv(env, warn);
+      processors.push(new BatchSpanProcessor({ exporter: watch ? watch(exporter, endpoint) : exporter, ...batchOptionsFromEnv(env, warn) }));
+    }
+  }
+  return processors;
+}
+
+const BATCH_OPTIONS = [
+  ['maxQueueSize', 'OTEL_BSP_MAX_QUEUE_SIZE'],
+  ['scheduledDelayMillis', 'OTEL_BSP_SCHEDULE_DELAY'],
+  ['exportTimeoutMillis', 'OTEL_BSP_EXPORT_TIMEOUT'],
+  ['maxExportBatchSize', 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE'],
+] as const;
+
+/**
+ * `OTEL_BSP_*`, as NodeSDK reads them. The BatchSpanProcessor of `@opentelemetry/sdk-trace` reads
+ * no environment (only the sdk-trace-base shim did), so without this they would be ignored.
+ */
+function batchOptionsFromEnv(env: NodeJS.ProcessEnv, warn: Warn): { [K in (typeof BATCH_OPTIONS)[number][0]]?: number } {
+  const options: { [K in (typeof BATCH_OPTIONS)[number][0]]?: number } = {};
+  for (const [option, variable] of BATCH_OPTIONS) {
+    const raw = env[variable]?.trim();
+    if (!raw) continue;
+    const value = Number(raw);
+    if (Number.isFinite(value) && value >= 0) options[option] = value;
+    else warn(`@rid/otel: ignoring ${variable}=${JSON.stringify(raw)}: expected a non-negative number; using the SDK default`);
+  }
+  return options;
+}
+
+function otlpExporterFromEnv(env: NodeJS.ProcessEnv, warn: Warn): { exporter: SpanExporter; endpoint: string } {
+  const variable = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const raw = env[variable]?.trim();
+  let protocol: OtlpProtocol = 'http/protobuf';
+  if (raw) {
+    if ((PROTOCOLS as readonly string[]).includes(raw)) protocol = raw as OtlpProtocol;
+    else warn(`@rid/otel: ignoring ${variable}=${JSON.stringify(raw)}: expected one of ${PROTOCOLS.join(', ')}; using http/protobuf`);
+  }
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  let exporter: SpanExporter;
+  if (protocol === 'grpc') exporter = new (require('@opentelemetry/exporter-trace-otlp-grpc').OTLPTraceExporter)();
+  else if (protocol === 'http/json') exporter = new (require('@opentelemetry/exporter-trace-otlp-http').OTLPTraceExporter)();
+  else exporter = new (require('@opentelemetry/exporter-trace-otlp-proto').OTLPTraceExporter)();
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return { exporter, endpoint: otlpTracesEndpoint(protocol, env) };
+}
+
+/**
+ * The global propagator from `OTEL_PROPAGATORS` (default `tracecontext,baggage,request-id`).
+ * `request-id` is RequestIdPropagator; `none` sets none. Unknown names are reported and skipped.
+ */
+export function propagatorFromEnv(
+  requestId: RequestIdPropagator,
+  env: NodeJS.ProcessEnv = process.env,
+  warn: Warn = warnOnStderr,
+  alwaysIncludeRequestId = false,
+): TextMapPropagator | null {
+  const names = listFromEnv(env, 'OTEL_PROPAGATORS', PROPAGATORS, 'tracecontext,baggage,request-id', warn);
+  if (names.includes('none')) return alwaysIncludeRequestId ? requestId : null;
+  if (alwaysIncludeRequestId && !names.includes('request-id')) names.push('request-id');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const core = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
+  const propagators: TextMapPropagator[] = [];
+  for (const name of new Set(names)) {
+    if (name === 'tracecontext') propagators.push(new core.W3CTraceContextPropagator());
+    else if (name === 'baggage') propagators.push(new core.W3CBaggagePropagator());
+    else if (name === 'request-id') propagators.push(requestId);
+    else {
+      const propagator = fromSdkNodeDependency(name, warn);
+      if (propagator !== undefined) propagators.push(propagator);
+    }
+  }
+  return new core.CompositePropagator({ propagators });
+}
+
+/**
+ * b3 and jaeger come with sdk-node; resolve them from there rather than depend on them twice.
+ * Not every SDK line ships them (the 3.x sdk-node has no jaeger propagator): a missing one is
+ * reported and skipped, never a crash at start-up.
+ */
+function fromSdkNodeDependency(name: string, warn: Warn): TextMapPropagator | undefined {
+  const pkg = name === 'jaeger' ? '@opentelemetry/propagator-jaeger' : '@opentelemetry/propagator-b3';
+  try {
+    const paths = [dirname(require.resolve('@opentelemetry/sdk-node'))];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require(require.resolve(pkg, { paths }));
+    if (name === 'jaeger') return new mod.JaegerPropagator();
+    return new mod.B3Propagator(name === 'b3multi' ? { injectEncoding: mod.B3InjectEncoding.MULTI_HEADER } : {});
+  } catch {
+    warn(`@rid/otel: skipping ${name} in OTEL_PROPAGATORS: ${pkg} is not installed with this SDK (install it to use it)`);
+    return undefined;
+  }
+}
+
+function listFromEnv<T extends string>(
+  env: NodeJS.ProcessEnv,
+  variable: string,
+  valid: readonly T[],
+  fallback: string,
+  warn: Warn,
+): T[] {
+  const raw = env[variable]?.trim();
+  const names = (raw ? raw : fallback)
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '');
+  const known = names.filter((n): n is T => (valid as readonly string[]).includes(n));
+  for (const unknown of names.filter((n) => !(valid as readonly string[]).includes(n))) {
+    warn(`@rid/otel: ignoring ${unknown} in ${variable}=${JSON.stringify(raw)}: expected ${valid.join(', ')}`);
+  }
+  if (known.length > 0) return known;
+  if (raw) warn(`@rid/otel: ${variable}=${JSON.stringify(raw)} names nothing usable; using the default (${fallback})`);
+  return fallback.split(',') as T[];
+}

@@ -1,0 +1,206 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { diag, ProxyTracerProvider, trace } from '@opentelemetry/api';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { configFromEnv, warnOnStderr, type Warn } from './env-config';
+import { ExportHealth } from './export-health';
+import { RequestIdInstrumentation } from '../instrumentation';
+import { propagatorFromEnv, spanProcessorsFromEnv } from './otel-env';
+import { logRecordProcessorsWithRequestId } from './otel-logs-env';
+import { RequestIdPropagator } from '../propagator';
+import { installShutdownHandlers } from './shutdown';
+import { RequestIdSpanProcessor } from '../span-processor';
+import { startTracingSdk, tracesOnly, type StartedSdk, type TracingSdkOptions } from './tracing-sdk';
+
+export interface StartedTelemetry {
+  /** How it started: a new NodeSDK, added to an SDK already registered, or nothing (`OTEL_SDK_DISABLED`). */
+  readonly mode: 'sdk' | 'added-to-existing-sdk' | 'disabled';
+  /** The RequestIdInstrumentation in use, unless disabled. */
+  readonly instrumentation?: RequestIdInstrumentation;
+  /** Flushes and stops what was started. Safe to call more than once. */
+  shutdown(): Promise<void>;
+}
+
+const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5000;
+
+/**
+ * What `@rid/otel/register` runs: an SDK (the traces-only assembly of tracing-sdk.ts, or NodeSDK
+ * when metrics or logs are asked for) with HttpInstrumentation and UndiciInstrumentation (or
+ * every auto-instrumentation, when the app has them installed) and RequestIdInstrumentation,
+ * RequestIdSpanProcessor, the propagators of `OTEL_PROPAGATORS`
+ * (default tracecontext, baggage and request-id) and the exporter of `OTEL_TRACES_EXPORTER`
+ * (default OTLP http/protobuf to http://localhost:4318), all configured by environment.
+ */
+export function startFromEnv(env: NodeJS.ProcessEnv = process.env, warn: Warn = warnOnStderr): StartedTelemetry {
+  if (isTrue(env.OTEL_SDK_DISABLED)) {
+    return { mode: 'disabled', shutdown: () => Promise.resolve() };
+  }
+  registerEsmLoaderHook();
+  const config = configFromEnv(env, warn);
+  const timeoutMs = shutdownTimeoutFromEnv(env, warn);
+
+  if (sdkAlreadyRegistered()) {
+    // Never a second SDK: the app's own stays in charge; only what it lacks is added.
+    const instrumentation = new RequestIdInstrumentation(config);
+    if (autoInstrumentationsRegisterLoaded()) {
+      warn(
+        '@rid/otel/register: @opentelemetry/auto-instrumentations-node/register started the SDK first, so only request IDs on SERVER spans, ' +
+          'downstream propagation and AWS IDs were added: the spans of express, databases and the other instrumentations lack request.id, ' +
+          'and the ID does not travel over gRPC, Kafka or SQS. Start with --require @rid/otel/register alone: it runs the same auto-instrumentations, with request IDs on every span.',
+      );
+    } else {
+      diag.info(
+        '@rid/otel/register: an OpenTelemetry SDK is already registered, so only RequestIdInstrumentation was added ' +
+          '(request IDs, downstream propagation, AWS IDs). To stamp every span and carry the ID over non-HTTP transports, ' +
+          'add RequestIdSpanProcessor and RequestIdPropagator to that SDK, or build its config with withRequestId().',
+      );
+    }
+    return { mode: 'added-to-existing-sdk', instrumentation, shutdown: () => Promise.resolve(instrumentation.disable()) };
+  }
+
+  // Before any InstrumentationBase exists: the first one hooks `require` (require-in-the-middle),
+  // whose cache would then keep the unpatched `http` that loading auto-instrumentations-node's 40
+  // packages requires, and HttpInstrumentation would never patch it.
+  const others = autoInstrumentations() ?? httpAndFetchInstrumentations();
+  const instrumentation = new RequestIdInstrumentation(config);
+  // Spans that go nowhere are said once on stderr, unless every OTel message is silenced.
+  const tell = env.OTEL_LOG_LEVEL?.trim().toLowerCase() === 'none' ? undefined : warn;
+  const healths: ExportHealth[] = [];
+  const exporters = spanProcessorsFromEnv(env, warn, (exporter, endpoint) => {
+    const health = new ExportHealth(endpoint, tell);
+    healths.push(health);
+    return health.watch(exporter);
+  });
+  const options: TracingSdkOptions = {
+    serviceName: env.OTEL_SERVICE_NAME ? undefined : appPackageName(),
+    spanProcessors: exporters.length === 0 ? [] : [new RequestIdSpanProcessor({ attributeName: config.attributeName }) as never, ...exporters],
+    textMapPropagator: propagatorFromEnv(new RequestIdPropagator({ headerName: config.headerName, validation: config.validation }), env, warn),
+    instrumentations: [...others, instrumentation],
+  };
+  const sdk = tracesOnly(env) ? startTracingSdk(options, env) : startNodeSdk(options, env, config.attributeName);
+
+  const { shutdown } = installShutdownHandlers({
+    flush: () => sdk.forceFlush(),
+    shutdown: () => sdk.shutdown(),
+    undeliverable: healths.length === 0 ? undefined : async (ms) => (await Promise.all(healths.map((h) => h.undeliverable(ms)))).every(Boolean),
+    timeoutMs,
+  });
+  return { mode: 'sdk', instrumentation, shutdown };
+}
+
+/** NodeSDK, for what the traces-only assembly does not do: metrics, logs, resource detectors by variable. */
+function startNodeSdk(options: TracingSdkOptions, env: NodeJS.ProcessEnv, attributeName: string | undefined): StartedSdk {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
+  const sdk = new NodeSDK({
+    ...options,
+    // Traces only, unless asked: NodeSDK would otherwise also push OTLP metrics and logs to the
+    // same endpoint, which Jaeger does not accept.
+    metricReaders: env.OTEL_METRICS_EXPORTER ? undefined : [],
+    logRecordProcessors: env.OTEL_LOGS_EXPORTER ? logRecordProcessorsWithRequestId(attributeName) : [],
+  });
+  sdk.start();
+  const delegate = (trace.getTracerProvider() as ProxyTracerProvider).getDelegate() as { forceFlush?: () => Promise<void> };
+  return { forceFlush: () => delegate.forceFlush?.() ?? Promise.resolve(), shutdown: () => sdk.shutdown() };
+}
+
+function httpAndFetchInstrumentations(): Instrumentation[] {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
+  return [new HttpInstrumentation(), new UndiciInstrumentation()];
+}
+
+/**
+ * With `@opentelemetry/auto-instrumentations-node` installed in the app, its instrumentations
+ * (express, pg, redis, …, http and undici among them), as its own register picks them: it reads
+ * `OTEL_NODE_ENABLED_INSTRUMENTATIONS` and `OTEL_NODE_DISABLED_INSTRUMENTATIONS` itself. One flag
+ * then gives the whole auto-instrumentation with request IDs on every span.
+ */
+function autoInstrumentations(): Instrumentation[] | undefined {
+  let path: string;
+  try {
+    path = require.resolve('@opentelemetry/auto-instrumentations-node', { paths: [appDir()] });
+  } catch {
+    return undefined;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { getNodeAutoInstrumentations } = require(path) as { getNodeAutoInstrumentations: () => Instrumentation[] };
+  return getNodeAutoInstrumentations();
+}
+
+/** Whether `--require`/`--import @opentelemetry/auto-instrumentations-node/register` ran before us. */
+function autoInstrumentationsRegisterLoaded(): boolean {
+  return Object.keys(require.cache).some((file) => /[\\/]auto-instrumentations-node[\\/](build[\\/]src|dist)[\\/]register\.c?js$/.test(file));
+}
+
+/** The app's own folder: where its dependencies are installed. */
+function appDir(): string {
+  return process.argv[1] ? dirname(process.argv[1]) : process.cwd();
+}
+
+/** A registered SDK replaces the API's no-op tracer provider behind the global proxy. */
+function sdkAlreadyRegistered(): boolean {
+  const global = trace.getTracerProvider();
+  const noop = new ProxyTracerProvider().getDelegate();
+  return !(global instanceof ProxyTracerProvider) || global.getDelegate() !== noop;
+}
+
+/**
+ * ESM apps import `node:http` without `require`, so HttpInstrumentation needs the
+ * import-in-the-middle loader hook to see it (OTel's documented ESM set-up). CommonJS apps do
+ * not, and are spared the hook's cost and its start-up warnings.
+ */
+function registerEsmLoaderHook(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { register } = require('node:module') as { register?: (specifier: string, parent: string) => void };
+  if (typeof register !== 'function' || !mainIsEsm()) return;
+  try {
+    register('@opentelemetry/instrumentation/hook.mjs', pathToFileURL(__filename).href);
+  } catch (err) {
+    diag.warn('@rid/otel/register: could not register the ESM loader hook; ESM imports of http will have no HttpInstrumentation spans', err);
+  }
+}
+
+function mainIsEsm(): boolean {
+  const main = process.argv[1];
+  if (!main) return false;
+  if (/\.m[jt]s$/.test(main)) return true;
+  if (/\.c[jt]s$/.test(main)) return false;
+  return nearestPackageJson(dirname(main))?.type === 'module';
+}
+
+/** The service name defaults to the app's package.json name, as most users expect to see it in Jaeger. */
+function appPackageName(): string | undefined {
+  const name = nearestPackageJson(appDir(), true)?.name;
+  return typeof name === 'string' ? name : undefined;
+}
+
+/** The closest package.json at or above `dir` (with `named`, the closest one that has a name). */
+function nearestPackageJson(dir: string, named = false): { name?: unknown; type?: unknown } | undefined {
+  for (;;) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+      if (!named || (typeof pkg.name === 'string' && pkg.name !== '')) return pkg;
+    } catch {
+      // no readable package.json here: keep climbing
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+function shutdownTimeoutFromEnv(env: NodeJS.ProcessEnv, warn: Warn): number {
+  const raw = env.RID_SHUTDOWN_TIMEOUT_MS;
+  if (raw === undefined || raw === '') return DEFAULT_SHUTDOWN_TIMEOUT_MS;
+  if (/^\s*\d+\s*$/.test(raw)) return Number(raw);
+  warn(`@rid/otel: ignoring RID_SHUTDOWN_TIMEOUT_MS=${JSON.stringify(raw)}: expected a whole number of milliseconds; using the default (${DEFAULT_SHUTDOWN_TIMEOUT_MS})`);
+  return DEFAULT_SHUTDOWN_TIMEOUT_MS;
+}
+
+function isTrue(value: string | undefined): boolean {
+  return value !== undefined && ['true', '1'].includes(value.trim().toLowerCase());
+}
