@@ -38,7 +38,7 @@ const ALLOC_CALLS = QUICK ? 200_000 : 1_000_000;
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 const tracer = new TracerProvider().getTracer('bench');
 const capture = new AwsRequestIdCapture();
-// The capture's claim on a request (see src/aws-capture.ts), restored before every call.
+// The capture's claim on a request (see src/capture/aws-capture.ts), restored before every call.
 const CONTEXT = Symbol.for('@rid/otel.aws-context');
 const OWN = Symbol.for('@rid/otel.aws-own');
 

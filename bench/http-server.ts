@@ -14,7 +14,7 @@
  *   plain      (0) node:http, no OTel
  *   sdk        (1) NodeSDK + HttpInstrumentation, BatchSpanProcessor -> discarding exporter
  *   rid        (2) (1) + RequestIdInstrumentation (defaults)
- *   register   (3) what @rid/otel/register builds (src/start.ts): HttpInstrumentation,
+ *   register   (3) what @rid/otel/register builds (src/register/start.ts): HttpInstrumentation,
  *                  UndiciInstrumentation, RequestIdInstrumentation (propagation, AWS capture),
  *                  RequestIdSpanProcessor, propagators tracecontext+baggage+request-id; the
  *                  discarding exporter instead of OTLP
@@ -26,7 +26,7 @@
  * Analysis variants (what one element of the design costs on top of (1); see bench/README.md):
  *   sdk-header      (1) + a bare res.setHeader of a constant in the handler
  *   sdk-header-lower  (1) + the same with a lower-case name ('x-request-id')
- *   sdk-header-store  (1) + the same header through src/response-header (what the instrumentation does)
+ *   sdk-header-store  (1) + the same header through src/internals/node-http (what the instrumentation does)
  *   sdk-writehead   (1) + the same header set at writeHead time (res.writeHead wrapped per request)
  *   sdk-channel     (1) + an empty subscriber on `http.server.request.start`
  *   sdk-als         (1) + that subscriber entering a second AsyncLocalStorage for the request
@@ -45,6 +45,19 @@ const [kind, snapshot] = variant.split('@');
 const SRC = snapshot === undefined ? '../src' : `../snapshots/${snapshot}-src`;
 const BODY = 'hello world\n';
 const CONSTANT_ID = '0b6f7d52-4ad5-4c0e-9a55-3c1c4f6d2a39';
+// A module of src/ (or of a snapshot of it) by its path now, then by its path before the folders of
+// issue 13, so that an A/B against an older snapshot still runs.
+function fromSrc<T>(...paths: string[]): T {
+  for (const path of paths) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return require(`${SRC}/${path}`) as T;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
+    }
+  }
+  throw new Error(`bench: none of ${paths.join(', ')} under ${SRC}`);
+}
 let otelPropagator: import('@opentelemetry/api').TextMapPropagator | undefined;
 let prependNoop = false;
 
@@ -65,12 +78,12 @@ function startSdk(withRequestIdLayer: 'none' | 'instrumentation' | 'register'): 
   flushable = bsp;
   let sdk: InstanceType<typeof NodeSDK>;
   if (withRequestIdLayer === 'register') {
-    // src/start.ts without the OTLP exporter: the same instrumentations in the same order, the
+    // src/register/start.ts without the OTLP exporter: the same instrumentations in the same order, the
     // same RequestIdSpanProcessor and propagators (OTEL_PROPAGATORS default + request-id), and
     // the instrumentation config read from RID_* variables exactly as register does.
     const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
-    const { withRequestId } = require(`${SRC}/with-request-id`) as typeof import('../src/with-request-id');
-    const { configFromEnv } = require(`${SRC}/env-config`) as typeof import('../src/register/env-config');
+    const { withRequestId } = fromSrc<typeof import('../src/with-request-id')>('with-request-id');
+    const { configFromEnv } = fromSrc<typeof import('../src/register/env-config')>('register/env-config', 'env-config');
     sdk = new NodeSDK(
       withRequestId(
         { instrumentations: [new HttpInstrumentation(), new UndiciInstrumentation()], spanProcessors: [bsp as never] },
@@ -137,7 +150,7 @@ switch (kind) {
   }
   case 'sdk-header-store': {
     startSdk('none');
-    const { setResponseHeader } = require(`${SRC}/response-header`) as typeof import('../src/internals/node-http');
+    const { setResponseHeader } = fromSrc<typeof import('../src/internals/node-http')>('internals/node-http', 'response-header');
     handler = (_req, res) => {
       setResponseHeader(res, 'X-Request-Id', 'x-request-id', CONSTANT_ID);
       res.end(BODY);

@@ -65,7 +65,7 @@ const LABELS: Record<string, string> = {
   'manual-lower': "(4) with setHeader('x-request-id')",
   'sdk-header': '(1) + bare res.setHeader',
   'sdk-header-lower': "(1) + setHeader('x-request-id')",
-  'sdk-header-store': '(1) + header via src/response-header',
+  'sdk-header-store': '(1) + header via src/internals/node-http',
   'sdk-writehead': '(1) + setHeader at writeHead',
   'sdk-channel': '(1) + empty request.start subscriber',
   'sdk-als': '(1) + 2nd AsyncLocalStorage.enterWith',

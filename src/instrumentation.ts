@@ -3,9 +3,9 @@ import { InstrumentationBase, type InstrumentationNodeModuleDefinition } from '@
 import { AwsRequestIdCapture } from './capture/aws-capture';
 import { compileConfig, type CompiledConfig } from './config/compile-config';
 import { addPolicySource, removePolicySource, type DestinationPolicy } from './config/propagate-to';
-import { OnceReporter } from './diag';
+import { Guard } from './diag';
 import { addFetchRequestHook, removeFetchRequestHook } from './outgoing/fetch';
-import { addOutgoingRequestHook, removeOutgoingRequestHook } from './outgoing/http-client';
+import { addOutgoingRequestHook, removeOutgoingRequestHook } from './internals/node-http';
 import { OutgoingPropagation } from './outgoing/propagation';
 import { assignRequestIds, type RequestStartMessage } from './incoming/http-server';
 import type { RequestIdInstrumentationConfig } from './types';
@@ -25,7 +25,7 @@ export class RequestIdInstrumentation extends InstrumentationBase<RequestIdInstr
   // `declare`: the base constructor calls setConfig() and enable() before this class's field
   // initialisers would run, and an initialiser would wipe what they set.
   declare private compiled: CompiledConfig;
-  declare private reporter: OnceReporter;
+  declare private guard: Guard;
   declare private onRequestStart: ((message: unknown) => void) | undefined;
   declare private propagation: OutgoingPropagation | undefined;
   declare private awsCapture: AwsRequestIdCapture | undefined;
@@ -37,8 +37,8 @@ export class RequestIdInstrumentation extends InstrumentationBase<RequestIdInstr
 
   /** Validates the whole config first: a bad option throws and the running config stays. */
   override setConfig(config: RequestIdInstrumentationConfig = {}): void {
-    this.reporter ??= new OnceReporter();
-    const compiled = compileConfig(config, this.reporter);
+    this.guard ??= new Guard();
+    const compiled = compileConfig(config, this.guard);
     super.setConfig(config);
     this.compiled = compiled;
   }
@@ -50,15 +50,15 @@ export class RequestIdInstrumentation extends InstrumentationBase<RequestIdInstr
   override enable(): void {
     super.enable();
     if (this.onRequestStart !== undefined) return;
-    this.onRequestStart = (message) => assignRequestIds(message as RequestStartMessage, this.compiled, this.reporter);
+    this.onRequestStart = (message) => assignRequestIds(message as RequestStartMessage, this.compiled, this.guard);
     subscribe(REQUEST_START, this.onRequestStart);
-    this.propagation = new OutgoingPropagation(() => this.compiled, this.reporter);
+    this.propagation = new OutgoingPropagation(() => this.compiled, this.guard);
     addOutgoingRequestHook(this.propagation.onHttpRequest);
     addFetchRequestHook(this.propagation.onFetchRequest);
     this.policySource = () => this.compiled.propagateTo;
     addPolicySource(this.policySource);
     if (this.compiled.captureAwsRequestIds) {
-      this.awsCapture = new AwsRequestIdCapture(this.reporter);
+      this.awsCapture = new AwsRequestIdCapture(this.guard);
       this.awsCapture.enable();
     }
   }

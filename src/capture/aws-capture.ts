@@ -15,8 +15,8 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import { NO_REQUEST_STATE, REQUEST_ID_CONTEXT_KEY, stateOf, type RequestIdState } from '../context/request-state';
-import { OnceReporter } from '../diag';
-import { addOutgoingRequestHook, removeOutgoingRequestHook } from '../outgoing/http-client';
+import { Guard } from '../diag';
+import { addOutgoingRequestHook, removeOutgoingRequestHook } from '../internals/node-http';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
 
 /** Semconv: the request ID, from `x-amzn-requestid`, else `x-amzn-request-id`, else `x-amz-request-id` (AWS SDK v3's order). */
@@ -109,7 +109,7 @@ export class AwsRequestIdCapture {
   private enabled = false;
   private readonly tracer: Tracer;
 
-  constructor(private readonly reporter: OnceReporter = new OnceReporter()) {
+  constructor(private readonly guard: Guard = new Guard()) {
     this.tracer = trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION);
   }
 
@@ -157,7 +157,7 @@ export class AwsRequestIdCapture {
         request.on('newListener', findOperationSpan);
       }
     } catch (err) {
-      this.reporter.error('aws:request', 'could not prepare AWS request ID capture for an outgoing request; it goes on unrecorded', err);
+      this.guard.report('aws:request', 'could not prepare AWS request ID capture for an outgoing request; it goes on unrecorded', err);
     }
   };
 
@@ -182,7 +182,7 @@ export class AwsRequestIdCapture {
       }
       this.record(request, target, operationSpan(request, active), ids, host, method, status);
     } catch (err) {
-      this.reporter.error('aws:response', 'could not record the AWS request IDs of a response', err);
+      this.guard.report('aws:response', 'could not record the AWS request IDs of a response', err);
     }
   };
 
@@ -198,7 +198,7 @@ export class AwsRequestIdCapture {
       // Every AWS fetch response gets a span of ours (see onFetchResponse): it starts here.
       request[START] = nowMs();
     } catch (err) {
-      this.reporter.error('aws:fetch-request', 'could not prepare AWS request ID capture for a fetch call; it goes on unrecorded', err);
+      this.guard.report('aws:fetch-request', 'could not prepare AWS request ID capture for a fetch call; it goes on unrecorded', err);
     }
   };
 
@@ -230,7 +230,7 @@ export class AwsRequestIdCapture {
       }
       this.record(request, target, operationSpan(request, trace.getSpan(ctx)), ids, hostname, method, status);
     } catch (err) {
-      this.reporter.error('aws:fetch-response', 'could not record the AWS request IDs of a fetch response', err);
+      this.guard.report('aws:fetch-response', 'could not record the AWS request IDs of a fetch response', err);
     }
   };
 
@@ -244,7 +244,7 @@ export class AwsRequestIdCapture {
       if (error !== undefined) own.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
       own.end();
     } catch (err) {
-      this.reporter.error('aws:fetch-end', 'could not end the span of an AWS fetch call', err);
+      this.guard.report('aws:fetch-end', 'could not end the span of an AWS fetch call', err);
     }
   };
 

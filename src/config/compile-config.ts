@@ -3,7 +3,7 @@ import { ALGORITHMS, createGenerator, isAlgorithmName, type IdGenerator } from '
 import { compilePropagateTo, type DestinationPolicy } from './propagate-to';
 import { compileMatchers, type CompiledMatcher } from './matchers';
 import { compileTrust, type TrustPolicy } from './trust';
-import type { OnceReporter } from '../diag';
+import type { Guard } from '../diag';
 import type { RangeIdOptions, RequestIdAlgorithm, RequestIdInstrumentationConfig, RequestIdRule } from '../types';
 import { compileValidation, isAcceptable, type ValidationPolicy } from './validation';
 
@@ -42,7 +42,7 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const ALGORITHM_VALUES = `one of ${ALGORITHMS.map((a) => `'${a}'`).join(', ')}, or a function () => string`;
 
 /** Validates a user config and resolves every default. Throws RequestIdConfigError on the first bad option. */
-export function compileConfig(config: RequestIdInstrumentationConfig, reporter: OnceReporter): CompiledConfig {
+export function compileConfig(config: RequestIdInstrumentationConfig, guard: Guard): CompiledConfig {
   if (config === null || typeof config !== 'object') {
     throw new RequestIdConfigError('config', config, 'an object of options, or nothing');
   }
@@ -59,7 +59,7 @@ export function compileConfig(config: RequestIdInstrumentationConfig, reporter: 
     headerName,
     headerKey: headerName.toLowerCase(),
     includeInResponse,
-    generate: compileGenerator('', algorithm, config.rangeId, validation, reporter),
+    generate: compileGenerator('', algorithm, config.rangeId, validation, guard),
     attributeName,
     originalAttributeName,
   };
@@ -67,7 +67,7 @@ export function compileConfig(config: RequestIdInstrumentationConfig, reporter: 
   if (config.rules !== undefined && !Array.isArray(config.rules)) {
     throw new RequestIdConfigError('rules', config.rules, 'an array of { match, headerName?, includeInResponse?, algorithm?, rangeId?, attributeName? }');
   }
-  const routes = (config.rules ?? []).map((rule, i) => compileRule(`rules[${i}]`, rule, global, config, validation, reporter));
+  const routes = (config.rules ?? []).map((rule, i) => compileRule(`rules[${i}]`, rule, global, config, validation, guard));
   const outgoing: { name: string; key: string }[] = [];
   for (const rule of [global, ...routes]) {
     if (!outgoing.some((h) => h.key === rule.headerKey)) outgoing.push({ name: rule.headerName, key: rule.headerKey });
@@ -83,7 +83,7 @@ function compileRule(
   global: CompiledRule,
   config: RequestIdInstrumentationConfig,
   validation: ValidationPolicy,
-  reporter: OnceReporter,
+  guard: Guard,
 ): CompiledRule {
   if (rule === null || typeof rule !== 'object' || rule.match === undefined) {
     throw new RequestIdConfigError(prefix, rule, 'an object with `match` and optional headerName, includeInResponse, algorithm, rangeId, attributeName');
@@ -99,7 +99,7 @@ function compileRule(
     includeInResponse: booleanOption(`${prefix}.includeInResponse`, rule.includeInResponse ?? global.includeInResponse),
     generate: inheritsGenerator
       ? global.generate
-      : compileGenerator(`${prefix}.`, rule.algorithm ?? config.algorithm ?? 'uuid', rule.rangeId ?? config.rangeId, validation, reporter),
+      : compileGenerator(`${prefix}.`, rule.algorithm ?? config.algorithm ?? 'uuid', rule.rangeId ?? config.rangeId, validation, guard),
     attributeName,
     originalAttributeName: `${attributeName}.original`,
     match: compileMatchers(`${prefix}.match`, rule.match),
@@ -111,9 +111,9 @@ function compileGenerator(
   algorithm: RequestIdAlgorithm,
   rangeId: RangeIdOptions | undefined,
   validation: ValidationPolicy,
-  reporter: OnceReporter,
+  guard: Guard,
 ): IdGenerator {
-  if (typeof algorithm === 'function') return guardUserGenerator(prefix, algorithm, validation, reporter);
+  if (typeof algorithm === 'function') return guardUserGenerator(prefix, algorithm, validation, guard);
   if (!isAlgorithmName(algorithm)) throw new RequestIdConfigError(`${prefix}algorithm`, algorithm, ALGORITHM_VALUES);
   if (rangeId !== undefined && algorithm !== 'range_id') {
     throw new RequestIdConfigError(`${prefix}rangeId`, rangeId, `no rangeId unless algorithm is 'range_id' (algorithm is '${algorithm}')`);
@@ -138,18 +138,18 @@ function compileGenerator(
 }
 
 /** A user generator cannot break a request: a throw or a bad value falls back to uuid, reported once. */
-function guardUserGenerator(prefix: string, fn: () => string, validation: ValidationPolicy, reporter: OnceReporter): IdGenerator {
+function guardUserGenerator(prefix: string, fn: () => string, validation: ValidationPolicy, guard: Guard): IdGenerator {
   const fallback = createGenerator('uuid');
   return () => {
     let value: unknown;
     try {
       value = fn();
     } catch (err) {
-      reporter.error(`${prefix}algorithm:throw`, `the ${prefix}algorithm function threw; using a uuid instead`, err);
+      guard.report(`${prefix}algorithm:throw`, `the ${prefix}algorithm function threw; using a uuid instead`, err);
       return fallback();
     }
     if (typeof value === 'string' && isAcceptable(value, validation)) return value;
-    reporter.error(
+    guard.report(
       `${prefix}algorithm:invalid`,
       `the ${prefix}algorithm function returned ${describeValue(value)}, which fails \`validation\`; using a uuid instead`,
     );

@@ -1,10 +1,10 @@
 import { runWithState, standaloneState } from './request-state';
-import { OnceReporter } from '../diag';
+import { Guard } from '../diag';
 import { createGenerator } from '../generators';
 import { DEFAULT_VALIDATION, isAcceptable } from '../config/validation';
 
 const generateUuid = createGenerator('uuid');
-const reporter = new OnceReporter();
+const guard = new Guard();
 
 /**
  * Runs `fn` under a request ID outside any incoming request: a background job, a queue consumer,
@@ -17,7 +17,7 @@ export function runWithRequestId<T>(id: string | undefined, fn: () => T): T {
   if (value === undefined || value === '') {
     value = generateUuid();
   } else if (typeof value !== 'string' || !isAcceptable(value, DEFAULT_VALIDATION)) {
-    reporter.error('runWithRequestId', 'runWithRequestId was given an ID that fails the default validation; using a fresh uuid');
+    guard.report('runWithRequestId', 'runWithRequestId was given an ID that fails the default validation; using a fresh uuid');
     value = generateUuid();
   }
   return runWithState(standaloneState(value), fn);

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { context, SpanKind, trace, type Span } from '@opentelemetry/api';
 import type { CompiledConfig, CompiledRule } from '../config/compile-config';
 import { currentState, enterRequestState, requestIdStorage, STATE, stateOf, type RequestIdState, type WithState } from '../context/request-state';
-import type { OnceReporter } from '../diag';
+import type { Guard } from '../diag';
 import { requestPath } from '../config/matchers';
 import { recordDecision } from '../propagator';
 import { setResponseHeader } from '../internals/node-http';
@@ -29,7 +29,7 @@ type WithListener = Server & { [SPAN_LISTENER]?: true };
  * and an app that sets the header itself still wins). The prepended 'request' listener then
  * makes the state current for the request's async work.
  */
-export function assignRequestIds(message: RequestStartMessage, config: CompiledConfig, reporter: OnceReporter): void {
+export function assignRequestIds(message: RequestStartMessage, config: CompiledConfig, guard: Guard): void {
   const request = message.request as IncomingMessage & WithState;
   const existing = request[STATE];
   // Node runs every request of a keep-alive connection in that connection's parser resource, where
@@ -40,7 +40,7 @@ export function assignRequestIds(message: RequestStartMessage, config: CompiledC
     let path: string | undefined;
     if (config.ignore !== undefined) {
       path = requestPath(request);
-      if (guardedMatch(config.ignore, request, path, reporter, 'ignore')) {
+      if (guardedMatch(config.ignore, request, path, guard, 'ignore')) {
         recordDecision(request, null);
         return;
       }
@@ -48,10 +48,10 @@ export function assignRequestIds(message: RequestStartMessage, config: CompiledC
     let state = existing;
     if (config.routes.length === 0) {
       // The common case, without the rule list: the global rule alone.
-      state = applyRule(config.global, request, message.response, state, config, reporter);
+      state = applyRule(config.global, request, message.response, state, config, guard);
     } else {
-      for (const rule of selectRules(config, request, path, reporter)) {
-        state = applyRule(rule, request, message.response, state, config, reporter);
+      for (const rule of selectRules(config, request, path, guard)) {
+        state = applyRule(rule, request, message.response, state, config, guard);
       }
     }
     if (existing === undefined && state !== undefined) {
@@ -65,7 +65,7 @@ export function assignRequestIds(message: RequestStartMessage, config: CompiledC
     }
     attachSpanListener(message.server);
   } catch (err) {
-    reporter.error('assign', 'could not assign a request ID; the request goes on without one', err);
+    guard.report('assign', 'could not assign a request ID; the request goes on without one', err);
   }
 }
 
@@ -93,7 +93,7 @@ function applyRule(
   response: ServerResponse,
   state: RequestIdState | undefined,
   config: CompiledConfig,
-  reporter: OnceReporter,
+  guard: Guard,
 ): RequestIdState | undefined {
   // Another instance or package copy got here first: one header, one ID.
   if (state !== undefined && state.byHeader[rule.headerKey] !== undefined) return state;
@@ -102,7 +102,7 @@ function applyRule(
   let original: string | undefined;
   if (incoming === undefined || incoming === '') {
     id = rule.generate();
-  } else if (typeof incoming === 'string' && isReusable(incoming, request, rule, config, reporter)) {
+  } else if (typeof incoming === 'string' && isReusable(incoming, request, rule, config, guard)) {
     id = incoming;
   } else {
     id = rule.generate();
@@ -141,13 +141,13 @@ function selectRules(
   config: CompiledConfig,
   request: IncomingMessage,
   path: string | undefined,
-  reporter: OnceReporter,
+  guard: Guard,
 ): readonly CompiledRule[] {
   if (config.routes.length === 0) return config.globalOnly;
   let selected: CompiledRule[] | undefined;
   for (const rule of config.routes) {
     path ??= requestPath(request);
-    if (!guardedMatch(rule.match!, request, path, reporter, 'rules.match')) continue;
+    if (!guardedMatch(rule.match!, request, path, guard, 'rules.match')) continue;
     selected ??= [config.global];
     const same = selected.findIndex((r) => r.headerKey === rule.headerKey);
     if (same === -1) selected.push(rule);
@@ -156,7 +156,7 @@ function selectRules(
   return selected ?? config.globalOnly;
 }
 
-function isReusable(value: string, request: IncomingMessage, rule: CompiledRule, config: CompiledConfig, reporter: OnceReporter): boolean {
+function isReusable(value: string, request: IncomingMessage, rule: CompiledRule, config: CompiledConfig, guard: Guard): boolean {
   if (!isAcceptable(value, config.validation)) return false;
   // Node joins a repeated header into "a, b"; several IDs are never one ID, whatever the pattern allows.
   if (value.includes(',') && countHeader(request.rawHeaders, rule.headerKey) > 1) return false;
@@ -166,7 +166,7 @@ function isReusable(value: string, request: IncomingMessage, rule: CompiledRule,
   try {
     return trust(request);
   } catch (err) {
-    reporter.error('trustIncoming', 'the trustIncoming function threw; treating the request as untrusted', err);
+    guard.report('trustIncoming', 'the trustIncoming function threw; treating the request as untrusted', err);
     return false;
   }
 }
@@ -181,13 +181,13 @@ function guardedMatch(
   match: NonNullable<CompiledRule['match']>,
   request: IncomingMessage,
   path: string,
-  reporter: OnceReporter,
+  guard: Guard,
   option: string,
 ): boolean {
   try {
     return match(request, path);
   } catch (err) {
-    reporter.error(option, `the ${option} function threw; treating it as not matching`, err);
+    guard.report(option, `the ${option} function threw; treating it as not matching`, err);
     return false;
   }
 }

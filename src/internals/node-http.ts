@@ -1,4 +1,15 @@
-import { IncomingMessage, ServerResponse } from 'node:http';
+/**
+ * The one module that touches `node:http`'s private parts. Each is probed once, at load, and
+ * falls back to the public API when the probe fails (test/internals/node-http.test.ts fails loudly
+ * when it does on a supported Node line):
+ * - `kOutHeaders`, the response's header store: written directly by setResponseHeader;
+ * - `res._header`, set once the head is written;
+ * - `socket._httpMessage`, the response Node is writing on a connection now;
+ * - `Agent.prototype.addRequest`, patched by plain assignment for the outgoing-request hooks.
+ */
+import { Agent, IncomingMessage, ServerResponse, type ClientRequest } from 'node:http';
+import type { Socket } from 'node:net';
+import { Guard } from '../diag';
 
 /**
  * `res.setHeader(name, value)` without its hidden cost. Node stores the header under
@@ -55,3 +66,69 @@ function findHeaderStore(): symbol | undefined {
 
 /** For tests: whether the fast path is in use on this Node. */
 export const usesHeaderStore = OUT_HEADERS !== undefined;
+
+/**
+ * The response Node is writing on `socket` now, when it is not `response`: `response` is a
+ * pipelined one, queued behind it. `_httpMessage` is undefined on a Node without it, which reads
+ * as "not queued" (the public API has no such notion).
+ */
+export function isQueuedBehindAnother(socket: Socket | undefined, response: ServerResponse): boolean {
+  const writing = (socket as (Socket & { _httpMessage?: unknown }) | undefined)?._httpMessage;
+  return writing != null && writing !== response;
+}
+
+/** What `Agent.prototype.addRequest` receives besides the request. */
+export interface AgentRequestOptions {
+  host?: string;
+  hostname?: string;
+  port?: number | string;
+  protocol?: string;
+  /** The headers object the request was made with (HttpInstrumentation's copy, with what the propagator injected). */
+  headers?: unknown;
+}
+
+/**
+ * Runs for every outgoing `http`/`https` request made through an Agent (that is every one made by
+ * `request`, `get`, axios, got and the AWS SDK), synchronously while the ClientRequest is being
+ * built: headers can still be set, and HttpInstrumentation's CLIENT span is the active span.
+ */
+export type OutgoingRequestHook = (request: ClientRequest, options: AgentRequestOptions) => void;
+
+const hooks = new Set<OutgoingRequestHook>();
+const guard = new Guard();
+type AddRequest = (this: Agent, request: ClientRequest, options: AgentRequestOptions) => void;
+let original: AddRequest | undefined;
+let patched: AddRequest | undefined;
+
+/**
+ * `Agent.prototype.addRequest` is patched by plain assignment: HttpInstrumentation never touches
+ * it, and nothing here goes through shimmer, whose `_wrap` would unwrap another patch first.
+ */
+export function addOutgoingRequestHook(hook: OutgoingRequestHook): void {
+  hooks.add(hook);
+  if (patched !== undefined) return;
+  const proto = Agent.prototype as unknown as { addRequest: AddRequest };
+  const previous = proto.addRequest;
+  original = previous;
+  patched = function addRequest(this: Agent, request: ClientRequest, options: AgentRequestOptions) {
+    for (const run of hooks) {
+      guard.run('addRequest', 'an outgoing request hook failed; the request goes on unchanged', () => run(request, options));
+    }
+    // eslint-disable-next-line prefer-rest-params
+    return previous.apply(this, arguments as unknown as [ClientRequest, AgentRequestOptions]);
+  };
+  proto.addRequest = patched;
+}
+
+export function removeOutgoingRequestHook(hook: OutgoingRequestHook): void {
+  hooks.delete(hook);
+  if (hooks.size > 0 || patched === undefined) return;
+  const proto = Agent.prototype as unknown as { addRequest: AddRequest };
+  // Only undo our patch while it is on top; with someone else's wrapper above, an empty hook
+  // set already makes ours a pass-through.
+  if (proto.addRequest === patched) {
+    proto.addRequest = original!;
+    patched = undefined;
+    original = undefined;
+  }
+}

@@ -2,9 +2,9 @@ import type { ClientRequest } from 'node:http';
 import type { CompiledConfig } from '../config/compile-config';
 import { currentState, type RequestIdState } from '../context/request-state';
 import { destinationFromOrigin, type OutgoingDestination } from '../config/propagate-to';
-import type { OnceReporter } from '../diag';
+import type { Guard } from '../diag';
 import { rewriteUndiciHeader, undiciHeaderCount, type UndiciRequest } from './fetch';
-import type { AgentRequestOptions } from './http-client';
+import type { AgentRequestOptions } from '../internals/node-http';
 import { injectedInto, type Injected } from '../propagator';
 
 /**
@@ -16,7 +16,7 @@ import { injectedInto, type Injected } from '../propagator';
 export class OutgoingPropagation {
   constructor(
     private readonly getConfig: () => CompiledConfig,
-    private readonly reporter: OnceReporter,
+    private readonly guard: Guard,
   ) {}
 
   readonly onHttpRequest = (request: ClientRequest, options: AgentRequestOptions): void => {
@@ -33,7 +33,7 @@ export class OutgoingPropagation {
         if (id !== undefined && !request.hasHeader(header.key)) request.setHeader(header.name, id);
       }
     } catch (err) {
-      this.reporter.error('http', 'could not add the request ID to an outgoing request; it goes on without it', err);
+      this.guard.report('http', 'could not add the request ID to an outgoing request; it goes on without it', err);
     }
   };
 
@@ -57,7 +57,7 @@ export class OutgoingPropagation {
       }
       if (sending) ignoreLaterAdds(request, config);
     } catch (err) {
-      this.reporter.error('fetch', 'could not add the request ID to a fetch call; it goes on without it', err);
+      this.guard.report('fetch', 'could not add the request ID to a fetch call; it goes on without it', err);
     }
   };
 
@@ -69,7 +69,7 @@ export class OutgoingPropagation {
       return policy(destination());
     } catch (err) {
       // Failing closed: a broken filter must not leak IDs to third parties.
-      this.reporter.error('propagateTo', 'the propagateTo function threw; not sending the request ID to that destination', err);
+      this.guard.report('propagateTo', 'the propagateTo function threw; not sending the request ID to that destination', err);
       return false;
     }
   }

@@ -1,5 +1,5 @@
 import { compileConfig } from '../config/compile-config';
-import { OnceReporter } from '../diag';
+import { Guard } from '../diag';
 import { RequestIdConfigError } from '../config/errors';
 import type { RequestIdInstrumentationConfig } from '../types';
 
@@ -81,7 +81,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, warn: Warn =
   for (let attempt = 0; attempt <= ENV_OPTIONS.length; attempt++) {
     const config = build(chosen);
     try {
-      compileConfig(config, new OnceReporter());
+      compileConfig(config, new Guard());
       return config;
     } catch (err) {
       if (!(err instanceof RequestIdConfigError)) throw err;

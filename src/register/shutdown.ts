@@ -2,6 +2,7 @@ import { subscribe } from 'node:diagnostics_channel';
 import type { Server } from 'node:http';
 import { isMainThread } from 'node:worker_threads';
 import { joinThreads } from './thread-shutdown';
+import { HTTP_SERVER_REQUEST_START } from '../internals/channels';
 
 export interface ShutdownOptions {
   /** Flushes what has ended so far; the SDK keeps running. */
@@ -35,7 +36,7 @@ const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
  */
 export function installShutdownHandlers(options: ShutdownOptions): { shutdown: () => Promise<void> } {
   const servers = new Set<Server>();
-  subscribe('http.server.request.start', (message) => {
+  subscribe(HTTP_SERVER_REQUEST_START, (message) => {
     const server = (message as { server: Server }).server;
     if (servers.has(server)) return;
     servers.add(server);

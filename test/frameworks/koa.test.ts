@@ -86,7 +86,7 @@ describe('koa 3 (with @opentelemetry/instrumentation-koa)', () => {
   it("KNOWN LIMITATION: koa's default error handler removes every header, so a throwing route loses the echo", async () => {
     // koa/lib/context.js onerror: `res.getHeaderNames().forEach(name => res.removeHeader(name))`,
     // then only `err.headers` are set. The ID is still on the span and in the logs; only the
-    // response header is gone. If src/server.ts learns to restore the header at writeHead, flip this.
+    // response header is gone. If src/incoming/http-server.ts learns to restore the header at writeHead, flip this.
     const url = await start(false);
     for (const path of ['/boom', '/teapot']) {
       const res = await fetch(url + path);
