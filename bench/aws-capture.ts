@@ -25,7 +25,8 @@ import { getHeapStatistics, GCProfiler } from 'v8';
 import { context, ROOT_CONTEXT, SpanKind, trace, type Context, type Span } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
-import { ATTR_AWS_REQUEST_ID, AwsRequestIdCapture } from '../src/capture/aws-capture';
+import { AwsRequestIdCapture } from '../src/capture/aws-capture';
+import { ATTR_AWS_REQUEST_ID } from '../src/capture/vendors/aws';
 import { median } from './lib/stats';
 
 const args = process.argv.slice(2);

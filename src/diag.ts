@@ -12,7 +12,8 @@ export const logger: DiagLogger = diag.createComponentLogger({ namespace: '@rid/
 export class Guard {
   private readonly seen = new Set<string>();
 
-  constructor(private readonly log: DiagLogger = logger) {}
+  /** `log` is read at each report: an instrumentation's `_diag` exists only after its base constructor ran setConfig(). */
+  constructor(private readonly log: () => DiagLogger | undefined = () => logger) {}
 
   /** `fn(a, b)`, or `fallback` when it throws (reported once under `key`). Two arguments, no closure: it runs per request. */
   call<A, B, R>(key: string, message: string, fallback: R, fn: (a: A, b: B) => R, a: A, b: B): R {
@@ -37,7 +38,7 @@ export class Guard {
   report(key: string, message: string, err?: unknown): void {
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    this.log.error(`${message}${err === undefined ? '' : `: ${errorText(err)}`} (reported once)`);
+    (this.log() ?? logger).error(`${message}${err === undefined ? '' : `: ${errorText(err)}`} (reported once)`);
   }
 }
 

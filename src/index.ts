@@ -17,7 +17,7 @@ export {
   ATTR_AWS_REQUEST_ID,
   AWS_CALL_EVENT,
   MAX_AWS_CALL_EVENTS,
-} from './capture/aws-capture';
+} from './capture/vendors/aws';
 export type {
   AlgorithmName,
   IncomingValidation,

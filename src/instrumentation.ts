@@ -2,45 +2,54 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { InstrumentationBase, type InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import { AwsRequestIdCapture } from './capture/aws-capture';
 import { compileConfig, type CompiledConfig } from './config/compile-config';
-import { addPolicySource, removePolicySource, type DestinationPolicy } from './config/propagate-to';
+import type { DestinationPolicy } from './config/propagate-to';
 import { Guard } from './diag';
-import { addFetchRequestHook, removeFetchRequestHook } from './outgoing/fetch';
-import { addOutgoingRequestHook, removeOutgoingRequestHook } from './internals/node-http';
-import { OutgoingPropagation } from './outgoing/propagation';
 import { assignRequestIds, type RequestStartMessage } from './incoming/http-server';
+import { HTTP_SERVER_REQUEST_START } from './internals/channels';
+import { addOutgoingRequestHook, removeOutgoingRequestHook, type OutgoingRequestHook } from './internals/node-http';
+import { addFetchRequestHook, fetchRequestHook, removeFetchRequestHook, type FetchRequestHook } from './outgoing/fetch';
+import { httpClientHook } from './outgoing/http-client';
+import { addPolicySource, removePolicySource } from './outgoing/policies';
+import { OutgoingPropagation } from './outgoing/propagation';
 import type { RequestIdInstrumentationConfig } from './types';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 
-const REQUEST_START = 'http.server.request.start';
+/** What enable() subscribes, kept together so that disable() undoes exactly that. */
+interface Hooks {
+  onRequestStart: (message: unknown) => void;
+  httpClient: OutgoingRequestHook;
+  fetch: FetchRequestHook;
+  policySource: () => DestinationPolicy;
+}
 
 /**
  * Gives every incoming `http`/`https` request one request ID: reused from the request header
  * when valid and trusted, generated otherwise; echoed in the response, set on the SERVER span
  * and readable through `getRequestId()` in all of the request's async work.
  *
- * It patches nothing: it listens on Node's `http.server.request.start` diagnostics channel, so it
- * stacks with HttpInstrumentation in either construction order.
+ * It patches nothing of HttpInstrumentation's: it listens on Node's `http.server.request.start`
+ * diagnostics channel, so it stacks with HttpInstrumentation in either construction order. The
+ * transports are adapters (incoming/, outgoing/, capture/) around one compiled config (config/).
  */
 export class RequestIdInstrumentation extends InstrumentationBase<RequestIdInstrumentationConfig> {
   // `declare`: the base constructor calls setConfig() and enable() before this class's field
   // initialisers would run, and an initialiser would wipe what they set.
   declare private compiled: CompiledConfig;
   declare private guard: Guard;
-  declare private onRequestStart: ((message: unknown) => void) | undefined;
-  declare private propagation: OutgoingPropagation | undefined;
+  declare private hooks: Hooks | undefined;
   declare private awsCapture: AwsRequestIdCapture | undefined;
-  declare private policySource: (() => DestinationPolicy) | undefined;
 
   constructor(config: RequestIdInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
   }
 
-  /** Validates the whole config first: a bad option throws and the running config stays. */
+  /** Validates the whole config first: a bad option throws and the running config stays. Every option applies at once. */
   override setConfig(config: RequestIdInstrumentationConfig = {}): void {
-    this.guard ??= new Guard();
+    this.guard ??= new Guard(() => this._diag);
     const compiled = compileConfig(config, this.guard);
     super.setConfig(config);
     this.compiled = compiled;
+    if (this.hooks !== undefined) this.applyAwsCapture();
   }
 
   protected init(): InstrumentationNodeModuleDefinition[] {
@@ -49,33 +58,43 @@ export class RequestIdInstrumentation extends InstrumentationBase<RequestIdInstr
 
   override enable(): void {
     super.enable();
-    if (this.onRequestStart !== undefined) return;
-    this.onRequestStart = (message) => assignRequestIds(message as RequestStartMessage, this.compiled, this.guard);
-    subscribe(REQUEST_START, this.onRequestStart);
-    this.propagation = new OutgoingPropagation(() => this.compiled, this.guard);
-    addOutgoingRequestHook(this.propagation.onHttpRequest);
-    addFetchRequestHook(this.propagation.onFetchRequest);
-    this.policySource = () => this.compiled.propagateTo;
-    addPolicySource(this.policySource);
-    if (this.compiled.captureAwsRequestIds) {
-      this.awsCapture = new AwsRequestIdCapture(this.guard);
-      this.awsCapture.enable();
-    }
+    if (this.hooks !== undefined) return;
+    const propagation = new OutgoingPropagation(() => this.compiled, this.guard);
+    const hooks: Hooks = {
+      onRequestStart: (message) => assignRequestIds(message as RequestStartMessage, this.compiled, this.guard),
+      httpClient: httpClientHook(propagation),
+      fetch: fetchRequestHook(propagation),
+      policySource: () => this.compiled.propagateTo,
+    };
+    this.hooks = hooks;
+    subscribe(HTTP_SERVER_REQUEST_START, hooks.onRequestStart);
+    addOutgoingRequestHook(hooks.httpClient);
+    addFetchRequestHook(hooks.fetch);
+    addPolicySource(hooks.policySource);
+    this.applyAwsCapture();
   }
 
   override disable(): void {
     super.disable();
-    if (this.onRequestStart === undefined) return;
-    unsubscribe(REQUEST_START, this.onRequestStart);
-    this.onRequestStart = undefined;
-    if (this.propagation !== undefined) {
-      removeOutgoingRequestHook(this.propagation.onHttpRequest);
-      removeFetchRequestHook(this.propagation.onFetchRequest);
-      this.propagation = undefined;
+    const hooks = this.hooks;
+    if (hooks === undefined) return;
+    this.hooks = undefined;
+    unsubscribe(HTTP_SERVER_REQUEST_START, hooks.onRequestStart);
+    removeOutgoingRequestHook(hooks.httpClient);
+    removeFetchRequestHook(hooks.fetch);
+    removePolicySource(hooks.policySource);
+    this.applyAwsCapture();
+  }
+
+  /** The AWS capture runs while enabled with `captureAwsRequestIds`, and stops as soon as either goes. */
+  private applyAwsCapture(): void {
+    const wanted = this.hooks !== undefined && this.compiled.captureAwsRequestIds;
+    if (wanted && this.awsCapture === undefined) {
+      this.awsCapture = new AwsRequestIdCapture(this.guard, () => this.tracer);
+      this.awsCapture.enable();
+    } else if (!wanted && this.awsCapture !== undefined) {
+      this.awsCapture.disable();
+      this.awsCapture = undefined;
     }
-    if (this.policySource !== undefined) removePolicySource(this.policySource);
-    this.policySource = undefined;
-    this.awsCapture?.disable();
-    this.awsCapture = undefined;
   }
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { defaultTextMapGetter, defaultTextMapSetter, type Context, type TextMapGetter, type TextMapPropagator, type TextMapSetter } from '@opentelemetry/api';
 import { DEFAULT_HEADER_NAME } from './config/compile-config';
-import { mayCarryWithoutDestination } from './config/propagate-to';
+import { mayCarryWithoutDestination } from './outgoing/policies';
 import { REQUEST_ID_CONTEXT_KEY, standaloneState, stateOf, type RequestIdState } from './context/request-state';
 import { RequestIdConfigError } from './config/errors';
 import type { IncomingValidation } from './types';

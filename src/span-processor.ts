@@ -1,25 +1,19 @@
-import { SpanKind, type Context, type Span } from '@opentelemetry/api';
+import { SpanKind, type Context } from '@opentelemetry/api';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { DEFAULT_ATTRIBUTE_NAME } from './config/compile-config';
-import { stateOf } from './context/request-state';
-import { stampServerSpan } from './incoming/http-server';
 import { RequestIdConfigError } from './config/errors';
+import { stampServerSpan, stateOf } from './context/request-state';
 
 export interface RequestIdSpanProcessorConfig {
   /** The attribute stamped on every span started inside a request. Default `'request.id'`. */
   attributeName?: string;
 }
 
-/** The part of an SDK span this processor uses; typed here so that neither SDK line is a dependency. */
-interface StartedSpan {
-  readonly kind?: SpanKind;
-  setAttribute(key: string, value: string): unknown;
-}
-
 /**
  * Stamps the request ID on every span started inside a request (framework, database, AWS and
  * user spans), so any span found in Jaeger leads back to the request and its other spans.
  */
-export class RequestIdSpanProcessor {
+export class RequestIdSpanProcessor implements SpanProcessor {
   private readonly attributeName: string;
 
   constructor(config: RequestIdSpanProcessorConfig = {}) {
@@ -28,21 +22,21 @@ export class RequestIdSpanProcessor {
     this.attributeName = name;
   }
 
-  onStart(span: StartedSpan, parentContext: Context): void {
+  onStart(span: Span, parentContext: Context): void {
     const state = stateOf(parentContext);
     if (state === undefined) return;
     if (state.incoming && state.serverSpan === undefined && span.kind === SpanKind.SERVER) {
       // The request's own SERVER span (RequestIdPropagator put the server hook's state in the
       // context HttpInstrumentation starts it with): all its attributes now, so the server
       // hook's 'request' listener has nothing left to stamp.
-      stampServerSpan(span as unknown as Span, state);
+      stampServerSpan(span, state);
       if (state.attributes[this.attributeName] === undefined) span.setAttribute(this.attributeName, state.id);
       return;
     }
     span.setAttribute(this.attributeName, state.id);
   }
 
-  onEnd(_span: unknown): void {}
+  onEnd(_span: ReadableSpan): void {}
 
   forceFlush(): Promise<void> {
     return Promise.resolve();

@@ -23,7 +23,7 @@ export function withRequestId<T extends Partial<NodeSDKConfiguration>>(
 ): T & Pick<NodeSDKConfiguration, 'instrumentations' | 'spanProcessors' | 'textMapPropagator' | 'logRecordProcessors'> {
   const instrumentation = new RequestIdInstrumentation(config);
   const propagator = new RequestIdPropagator({ headerName: config.headerName, validation: config.validation });
-  const stamp = new RequestIdSpanProcessor({ attributeName: config.attributeName }) as unknown as SpanProcessor;
+  const stamp = new RequestIdSpanProcessor({ attributeName: config.attributeName });
 
   let processors: SpanProcessor[];
   if (sdkConfig.spanProcessors !== undefined) processors = [...sdkConfig.spanProcessors];

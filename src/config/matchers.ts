@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { RequestIdConfigError } from './errors';
+import { statelessRegExp } from './regexp';
 import type { RequestMatcher } from '../types';
 
 /** A compiled matcher. It may throw (user functions); callers guard it. */
@@ -18,8 +19,7 @@ export function compileMatchers(option: string, value: RequestMatcher | readonly
 function compileOne(option: string, matcher: RequestMatcher): CompiledMatcher {
   if (typeof matcher === 'function') return (request) => matcher(request) === true;
   if (matcher instanceof RegExp) {
-    // A global or sticky RegExp keeps state between calls; drop those flags.
-    const re = matcher.global || matcher.sticky ? new RegExp(matcher.source, matcher.flags.replace(/[gy]/g, '')) : matcher;
+    const re = statelessRegExp(matcher);
     return (_request, path) => re.test(path);
   }
   if (typeof matcher === 'string' && matcher.startsWith('/')) {

@@ -1,4 +1,5 @@
 import { RequestIdConfigError } from './errors';
+import { statelessRegExp } from './regexp';
 
 /** Where an outgoing call goes, as `propagateTo` sees it. */
 export interface OutgoingDestination {
@@ -33,7 +34,7 @@ export function compilePropagateTo(value: PropagateTo | undefined): DestinationP
 
 function compileEntry(option: string, entry: unknown): (d: OutgoingDestination) => boolean {
   if (entry instanceof RegExp) {
-    const re = entry.global || entry.sticky ? new RegExp(entry.source, entry.flags.replace(/[gy]/g, '')) : entry;
+    const re = statelessRegExp(entry);
     return (d) => re.test(d.hostname);
   }
   if (typeof entry !== 'string' || entry.length === 0 || /[\s/]/.test(entry)) {
@@ -48,40 +49,4 @@ function compileEntry(option: string, entry: unknown): (d: OutgoingDestination) 
     ? (h: string) => h.endsWith(host.slice(1))
     : (h: string) => h === host;
   return (d) => hostMatches(d.hostname.toLowerCase()) && (port === undefined || d.port === port);
-}
-
-/**
- * The `propagateTo` policies of this process's enabled RequestIdInstrumentations, read live (a
- * `setConfig` takes effect). RequestIdPropagator asks them about carriers that name no
- * destination (gRPC metadata, Kafka headers, SQS attributes): `false` everywhere means the ID
- * leaves the process nowhere. Symbol.for: shared by every copy of this package.
- */
-const POLICIES = Symbol.for('@rid/otel.propagate-to-policies');
-type GlobalWithPolicies = typeof globalThis & { [POLICIES]?: Set<() => DestinationPolicy> };
-const policies: Set<() => DestinationPolicy> = ((globalThis as GlobalWithPolicies)[POLICIES] ??= new Set());
-
-export function addPolicySource(source: () => DestinationPolicy): void {
-  policies.add(source);
-}
-
-export function removePolicySource(source: () => DestinationPolicy): void {
-  policies.delete(source);
-}
-
-/**
- * Whether a carrier with no destination may carry the ID: yes, unless every enabled
- * instrumentation says `propagateTo: false`. A list or a function cannot judge a carrier without a
- * host, and non-HTTP carriers go to the app's own brokers and services (README, "propagateTo").
- */
-export function mayCarryWithoutDestination(): boolean {
-  if (policies.size === 0) return true;
-  for (const policy of policies) if (policy() !== false) return true;
-  return false;
-}
-
-/** Parses an origin such as `https://api.example.com:8443` (what undici reports). */
-export function destinationFromOrigin(origin: string): OutgoingDestination {
-  const url = new URL(origin);
-  const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-  return { protocol: url.protocol, hostname, port: url.port === '' ? undefined : Number(url.port) };
 }

@@ -1,4 +1,5 @@
 import { RequestIdConfigError } from './errors';
+import { statelessRegExp } from './regexp';
 import type { IncomingValidation } from '../types';
 
 /**
@@ -6,12 +7,14 @@ import type { IncomingValidation } from '../types';
  * up to 200 characters, Rails keeps `[A-Za-z0-9_@-]`; Hono's `[\w-]` is a subset of the union.
  * The minimum is 1, not Heroku's 20, which rejects short but legitimate IDs (plug#799).
  */
-export const DEFAULT_VALIDATION: ValidationPolicy = Object.freeze({
+export const DEFAULT_VALIDATION: Readonly<Required<IncomingValidation>> = Object.freeze({
   minLength: 1,
   maxLength: 200,
   pattern: /^[A-Za-z0-9_@+/=-]+$/,
-  patternIsHeaderSafe: true,
 });
+
+/** The defaults as the server hook applies them. */
+export const DEFAULT_POLICY: ValidationPolicy = Object.freeze({ ...DEFAULT_VALIDATION, patternIsHeaderSafe: true });
 
 /** Longest value kept in the `.original` attribute. */
 export const ORIGINAL_MAX_LENGTH = 256;
@@ -25,7 +28,7 @@ export interface ValidationPolicy {
 }
 
 export function compileValidation(value: IncomingValidation | undefined): ValidationPolicy {
-  if (value === undefined) return DEFAULT_VALIDATION;
+  if (value === undefined) return DEFAULT_POLICY;
   if (value === null || typeof value !== 'object') {
     throw new RequestIdConfigError('validation', value, 'an object { minLength?, maxLength?, pattern? }');
   }
@@ -42,8 +45,7 @@ export function compileValidation(value: IncomingValidation | undefined): Valida
   if (!(pattern instanceof RegExp)) {
     throw new RequestIdConfigError('validation.pattern', value.pattern, 'a RegExp such as /^[A-Za-z0-9_-]+$/');
   }
-  // A global or sticky RegExp keeps lastIndex between calls and would reject every other ID.
-  if (pattern.global || pattern.sticky) pattern = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''));
+  pattern = statelessRegExp(pattern);
   return { minLength, maxLength, pattern, patternIsHeaderSafe: pattern === DEFAULT_VALIDATION.pattern };
 }
 

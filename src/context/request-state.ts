@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { context, createContextKey, type Context, type Span } from '@opentelemetry/api';
+import { rpcMetadataOf } from '../internals/otel';
 
 /** What a request carries through its async work. One object per request, shared by every rule. */
 export interface RequestIdState {
@@ -36,12 +37,11 @@ export const REQUEST_ID_CONTEXT_KEY = createContextKey('@rid/otel request id');
 
 /**
  * HttpInstrumentation puts one mutable object per incoming request in the request's context
- * (@opentelemetry/core's RPC metadata; `createContextKey` is `Symbol.for`, so the key is the same
- * in every copy of core). The server hook hangs the request's state on it: the state then travels
+ * (@opentelemetry/core's RPC metadata, read in internals/otel.ts; its key is the same in every
+ * copy of core). The server hook hangs the request's state on it: the state then travels
  * wherever the OTel context does, without a second AsyncLocalStorage, whose propagation Node 20
  * pays on every async resource of every request (bench/README.md).
  */
-const RPC_METADATA_KEY = createContextKey('OpenTelemetry SDK Context Key RPC_METADATA');
 export const STATE = Symbol.for('@rid/otel.request-state');
 export type WithState = { [STATE]?: RequestIdState };
 
@@ -71,7 +71,7 @@ export const NO_REQUEST_STATE = null;
 
 function carriedBy(ctx: Context): RequestIdState | null | undefined {
   const value = ctx.getValue(REQUEST_ID_CONTEXT_KEY) as RequestIdState | null | undefined;
-  return value !== undefined ? value : (ctx.getValue(RPC_METADATA_KEY) as WithState | undefined)?.[STATE];
+  return value !== undefined ? value : (rpcMetadataOf(ctx) as WithState | undefined)?.[STATE];
 }
 
 /**
@@ -81,8 +81,8 @@ function carriedBy(ctx: Context): RequestIdState | null | undefined {
  */
 export function enterRequestState(ctx: Context, span: Span | undefined, state: RequestIdState): void {
   if (ctx.getValue(REQUEST_ID_CONTEXT_KEY) === state) return;
-  const rpc = ctx.getValue(RPC_METADATA_KEY) as (WithState & { span?: Span }) | undefined;
-  if (span !== undefined && typeof rpc === 'object' && rpc !== null && rpc.span === span) {
+  const rpc = rpcMetadataOf(ctx) as (WithState & { span?: Span }) | undefined;
+  if (span !== undefined && rpc !== undefined && rpc.span === span) {
     rpc[STATE] ??= state;
     if (rpc[STATE] === state) return;
   }
@@ -100,6 +100,13 @@ export function getRequestId(headerName?: string): string | undefined {
   return headerName === undefined ? state.id : state.byHeader[headerName.toLowerCase()];
 }
 
+/** The request's attributes on its SERVER span (a loop of setAttribute: setAttributes allocates an entries array). */
+export function stampServerSpan(span: Span, state: RequestIdState): void {
+  const attributes = state.attributes;
+  for (const key in attributes) span.setAttribute(key, attributes[key]);
+  state.serverSpan = span;
+}
+
 /** A state for an ID that did not come from an incoming HTTP request. */
 export function standaloneState(id: string): RequestIdState {
   return { id, incoming: false, byHeader: {}, attributes: {} };
@@ -107,7 +114,7 @@ export function standaloneState(id: string): RequestIdState {
 
 /**
  * Runs `fn` with `state` current: in the OTel context, which stateOf() reads first, and only
- * without a registered context manager in our own store (so it stays disabled, see RPC_METADATA_KEY).
+ * without a registered context manager in our own store (so it stays disabled, see STATE).
  */
 export function runWithState<T>(state: RequestIdState, fn: () => T): T {
   const ctx = context.active().setValue(REQUEST_ID_CONTEXT_KEY, state);

@@ -1,7 +1,7 @@
 import { runWithState, standaloneState } from './request-state';
 import { Guard } from '../diag';
 import { createGenerator } from '../generators';
-import { DEFAULT_VALIDATION, isAcceptable } from '../config/validation';
+import { DEFAULT_POLICY, isAcceptable } from '../config/validation';
 
 const generateUuid = createGenerator('uuid');
 const guard = new Guard();
@@ -16,7 +16,7 @@ export function runWithRequestId<T>(id: string | undefined, fn: () => T): T {
   let value = id;
   if (value === undefined || value === '') {
     value = generateUuid();
-  } else if (typeof value !== 'string' || !isAcceptable(value, DEFAULT_VALIDATION)) {
+  } else if (typeof value !== 'string' || !isAcceptable(value, DEFAULT_POLICY)) {
     guard.report('runWithRequestId', 'runWithRequestId was given an ID that fails the default validation; using a fresh uuid');
     value = generateUuid();
   }

@@ -1,19 +1,14 @@
 import { subscribe } from 'node:diagnostics_channel';
-
-/** The part of undici's request object that `undici:request:create` subscribers use. */
-export interface UndiciRequest {
-  origin: string;
-  path: string;
-  method: string;
-  /** `[name, value, name, value, …]` in undici 6+; a `name: value\r\n` string in older versions. */
-  headers: string[] | string;
-  addHeader(name: string, value: string): unknown;
-}
+import type { CompiledConfig } from '../config/compile-config';
+import type { RequestIdState } from '../context/request-state';
+import { UNDICI_REQUEST_CREATE } from '../internals/channels';
+import { filterLaterAdds, rewriteUndiciHeader, undiciHeaderCount, type UndiciRequest } from '../internals/undici';
+import { destinationFromOrigin } from './destination';
+import { idFor, isOurHeader, withoutIdEntries, type OutgoingPropagation } from './propagation';
 
 /** Receives what undici publishes: `{ request }`. */
 export type FetchRequestHook = (message: { request: UndiciRequest }) => void;
 
-const CREATE = 'undici:request:create';
 const hooks = new Set<FetchRequestHook>();
 
 /**
@@ -23,7 +18,7 @@ const hooks = new Set<FetchRequestHook>();
  * instrumentation-undici's injection whenever it is constructed after this package is loaded
  * (NodeSDK set-ups, register): `propagateTo` can then stop the propagator's header being added at all.
  */
-subscribe(CREATE, (message) => {
+subscribe(UNDICI_REQUEST_CREATE, (message) => {
   for (const hook of hooks) hook(message as { request: UndiciRequest });
 });
 
@@ -35,41 +30,69 @@ export function removeFetchRequestHook(hook: FetchRequestHook): void {
   hooks.delete(hook);
 }
 
-/** How many entries of a header undici's request carries (a header the app set always wins). */
-export function undiciHeaderCount(request: UndiciRequest, key: string): number {
-  const headers = request.headers;
-  let n = 0;
-  if (Array.isArray(headers)) {
-    for (let i = 0; i < headers.length; i += 2) if (headers[i].toLowerCase() === key) n++;
-  } else if (typeof headers === 'string') {
-    for (const line of headers.toLowerCase().split('\r\n')) if (line.startsWith(`${key}:`)) n++;
-  }
-  return n;
+/** The undici adapter: adds the IDs to the request undici is about to send. */
+export function fetchRequestHook(propagation: OutgoingPropagation): FetchRequestHook {
+  return ({ request }) => {
+    const state = propagation.state();
+    if (state === undefined) return;
+    try {
+      const config = propagation.config();
+      if (config.propagateTo !== true && !propagation.allowed(config, () => destinationFromOrigin(request.origin))) {
+        withhold(request, config, state);
+        return;
+      }
+      let sending = false;
+      for (const header of config.outgoing) {
+        const id = idFor(state, header.key, config.global.headerKey);
+        if (id === undefined) continue;
+        sending = true;
+        const count = undiciHeaderCount(request, header.key);
+        if (count === 0) request.addHeader(header.name, id);
+        else if (count > 1) dropRepeats(request, header.key, id, count);
+      }
+      // instrumentation-undici injects the global propagator's headers after this hook when it
+      // subscribed later; with RequestIdPropagator in that propagator the header would be sent
+      // twice (`"id, id"`), or the app's own value followed by the ID: this request drops them.
+      if (sending) filterLaterAdds(request, (key, value) => (isOurHeader(config, key) ? undefined : value));
+    } catch (err) {
+      propagation.guard.report('fetch', 'could not add the request ID to a fetch call; it goes on without it', err);
+    }
+  };
 }
 
 /**
- * Rewrites every value of one header on undici's request (`rewrite` returns `''` to remove the
- * entry). undici 6+ keeps `[name, value, …]`; older versions one `name: value\r\n` string.
+ * A destination that must not get the ID. instrumentation-undici injects the global propagator's
+ * headers in its own `undici:request:create` subscriber. After this hook (the usual order, see
+ * above) its adds of our headers are dropped. Before it (it subscribed before this package was
+ * loaded) the entries carrying the request's IDs are removed: failing closed, an app header with
+ * exactly that value goes too. Either way a baggage entry whose value is an ID goes.
  */
-export function rewriteUndiciHeader(request: UndiciRequest, key: string, rewrite: (value: string) => string): void {
-  const headers = request.headers;
-  if (Array.isArray(headers)) {
-    for (let i = headers.length - 2; i >= 0; i -= 2) {
-      if (typeof headers[i] !== 'string' || headers[i].toLowerCase() !== key) continue;
-      const value = rewrite(String(headers[i + 1]));
-      if (value === '') headers.splice(i, 2);
-      else headers[i + 1] = value;
-    }
-  } else if (typeof headers === 'string') {
-    request.headers = headers
-      .split('\r\n')
-      .map((line) => {
-        const colon = line.indexOf(':');
-        if (colon === -1 || line.slice(0, colon).trim().toLowerCase() !== key) return line;
-        const value = rewrite(line.slice(colon + 1).trim());
-        return value === '' ? undefined : `${line.slice(0, colon)}: ${value}`;
-      })
-      .filter((line) => line !== undefined)
-      .join('\r\n');
+function withhold(request: UndiciRequest, config: CompiledConfig, state: RequestIdState): void {
+  const ids: string[] = [];
+  for (const header of config.outgoing) {
+    const id = idFor(state, header.key, config.global.headerKey);
+    if (id === undefined) continue;
+    ids.push(id);
+    rewriteUndiciHeader(request, header.key, (value) => (value === id ? '' : value));
   }
+  rewriteUndiciHeader(request, 'baggage', (value) => withoutIdEntries(value, ids));
+  filterLaterAdds(request, (key, value) => {
+    if (isOurHeader(config, key)) return undefined;
+    if (key !== 'baggage' || typeof value !== 'string') return value;
+    const rest = withoutIdEntries(value, ids);
+    return rest === '' ? undefined : rest;
+  });
+}
+
+/**
+ * instrumentation-undici ran first (it subscribed before this package was loaded) and appended
+ * the ID after a value the app set: the app's value wins, so the later copies of the ID go.
+ */
+function dropRepeats(request: UndiciRequest, key: string, id: string, count: number): void {
+  let left = count;
+  rewriteUndiciHeader(request, key, (value) => {
+    if (left === 1 || value !== id) return value;
+    left--;
+    return '';
+  });
 }

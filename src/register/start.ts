@@ -74,7 +74,7 @@ export function startFromEnv(env: NodeJS.ProcessEnv = process.env, warn: Warn = 
   });
   const options: TracingSdkOptions = {
     serviceName: env.OTEL_SERVICE_NAME ? undefined : appPackageName(),
-    spanProcessors: exporters.length === 0 ? [] : [new RequestIdSpanProcessor({ attributeName: config.attributeName }) as never, ...exporters],
+    spanProcessors: exporters.length === 0 ? [] : [new RequestIdSpanProcessor({ attributeName: config.attributeName }), ...exporters],
     textMapPropagator: propagatorFromEnv(new RequestIdPropagator({ headerName: config.headerName, validation: config.validation }), env, warn),
     instrumentations: [...others, instrumentation],
   };

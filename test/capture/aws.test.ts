@@ -35,7 +35,8 @@ import {
 } from '../support/aws-emulators';
 import { get, startServer, type TestServer } from '../support/http';
 import { diagLines, finishedSpans, resetSpans, undiciInstrumentation } from '../support/otel';
-import type { ReadableSpan } from '../support/sdk-compat';
+import { InMemorySpanExporter, simpleProcessor, type ReadableSpan } from '../support/sdk-compat';
+import { TracerProvider } from '@opentelemetry/sdk-trace';
 
 interface Metadata {
   httpStatusCode?: number;
@@ -77,7 +78,7 @@ function serverSpanOn(port: number): ReadableSpan | undefined {
 
 function awsAttributesOf(span: ReadableSpan): Record<string, unknown> {
   const found: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(span.attributes)) if (key.startsWith('aws.')) found[key] = value;
+  for (const [key, value] of Object.entries(span.attributes)) if (key.startsWith('aws.') || key.startsWith('rid.aws.')) found[key] = value;
   return found;
 }
 
@@ -628,6 +629,41 @@ describe('AWS request IDs', () => {
       assert.equal(span.attributes[ATTR_AWS_REQUEST_ID], undefined);
     });
 
+    it('setConfig applies it at run time: off stops the capture, on starts it again', async () => {
+      const inst = instrument();
+      const aws = await endpoint((req, res) => {
+        res.setHeader('x-amzn-RequestId', `id-${req.url!.slice(1)}`);
+        res.end();
+      });
+      inst.setConfig({ captureAwsRequestIds: false });
+      await get(`${aws.endpoint}/off`);
+      inst.setConfig({ captureAwsRequestIds: true });
+      await get(`${aws.endpoint}/on`);
+      const spans = await waitForClientSpans(aws.port, 2);
+      const byPath = Object.fromEntries(spans.map((span) => [new URL(String(span.attributes['url.full'] ?? span.attributes['http.url'])).pathname, span.attributes[ATTR_AWS_REQUEST_ID]]));
+      assert.deepEqual(byPath, { '/off': undefined, '/on': 'id-on' });
+    });
+
+    it("the spans it makes itself come from the instrumentation's tracer (setTracerProvider is honoured)", async () => {
+      const own = new InMemorySpanExporter();
+      const inst = instrument();
+      inst.setTracerProvider(new TracerProvider({ spanProcessors: [simpleProcessor(own)] }));
+      const aws = await endpoint((_req, res) => {
+        res.setHeader('x-amzn-RequestId', 'from-own-provider');
+        res.end();
+      });
+      undiciInstrumentation.disable();
+      try {
+        await (await fetch(aws.endpoint)).text();
+        const span = await waitFor('our CLIENT span, at the provider set on the instrumentation', () => own.getFinishedSpans()[0]);
+        assert.equal(span.attributes[ATTR_AWS_REQUEST_ID], 'from-own-provider');
+        assert.equal(span.instrumentationScope.name, '@rid/otel');
+        assert.equal(finishedSpans().filter((s) => s.instrumentationScope.name === '@rid/otel').length, 0, 'nothing at the global provider');
+      } finally {
+        undiciInstrumentation.enable();
+      }
+    });
+
     it('must be a boolean', () => {
       assert.throws(
         () => new RequestIdInstrumentation({ captureAwsRequestIds: 'yes' as unknown as boolean }),
@@ -782,8 +818,11 @@ describe('AWS request IDs', () => {
     });
   });
 
-  it('every attribute name is exported and distinct', () => {
+  it('every attribute name is exported and distinct; only the semantic conventions\' own names are in aws.*, ours in rid.aws.*', () => {
     assert.equal(new Set(AWS_ATTRIBUTES).size, 5);
-    for (const name of AWS_ATTRIBUTES) assert.match(name, /^aws\.[a-z_]+$/);
+    for (const name of AWS_ATTRIBUTES) assert.match(name, /^(rid\.)?aws\.[a-z_]+$/);
+    const semconv = [ATTR_AWS_REQUEST_ID, ATTR_AWS_EXTENDED_REQUEST_ID];
+    assert.deepEqual(AWS_ATTRIBUTES.filter((name) => name.startsWith('aws.')), semconv);
+    assert.deepEqual([ATTR_AWS_REMAPPED_REQUEST_ID, ATTR_AWS_CF_ID, ATTR_AWS_APIGW_ID, ATTR_AWS_CALLS_DROPPED].filter((name) => !name.startsWith('rid.aws.')), []);
   });
 });

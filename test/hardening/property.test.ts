@@ -23,7 +23,7 @@ import { SpanKind } from '@opentelemetry/api';
 import type { ReadableSpan } from '../support/sdk-compat';
 import fc from 'fast-check';
 import { DEFAULT_VALIDATION, getRequestId, RequestIdInstrumentation } from '../../src';
-import { isAcceptable, makeSafe, ORIGINAL_MAX_LENGTH } from '../../src/config/validation';
+import { DEFAULT_POLICY, isAcceptable, makeSafe, ORIGINAL_MAX_LENGTH } from '../../src/config/validation';
 import { startServer, type TestServer } from '../support/http';
 import { diagLines, exporter } from '../support/otel';
 import { startPlainServer, type PlainServer } from './plain-server';
@@ -157,7 +157,7 @@ function checkAnswered(res: RawResponse, span: ReadableSpan | undefined, where: 
   assert.equal(answer.seen, id, `${where}: getRequestId() in the handler is the echoed ID`);
 
   const raw = answer.raw;
-  const reusable = raw !== null && raw !== '' && answer.count === 1 && isAcceptable(raw, DEFAULT_VALIDATION);
+  const reusable = raw !== null && raw !== '' && answer.count === 1 && isAcceptable(raw, DEFAULT_POLICY);
   if (reusable) assert.equal(id, raw, `${where}: a valid ID sent once is reused`);
   else {
     assert.match(id, UUID_V4, `${where}: otherwise a fresh uuid`);

@@ -1,0 +1,124 @@
+import { hasSubscribers } from 'node:diagnostics_channel';
+import { context, SpanKind, trace, TraceFlags, type Context, type Span, type SpanContext } from '@opentelemetry/api';
+import { stateOf } from '../context/request-state';
+import type { Guard } from '../diag';
+import { UNDICI_CLIENT_SEND_HEADERS } from '../internals/channels';
+import { undiciHeaderValue } from '../internals/undici';
+import { destinationFromOrigin, portOf } from '../outgoing/destination';
+import { CONTEXT, nowMs, OWN, START, STATE, type Claimed } from './claim';
+import { idsFromBufferHeaders } from './response-headers';
+import type { CaptureSpans } from './spans';
+
+/** The part of undici's request object used here (undici 5 keeps headers as one string). */
+interface UndiciRequestLike extends Claimed {
+  origin?: unknown;
+  method?: unknown;
+  headers?: unknown;
+}
+
+interface UndiciHeadersMessage {
+  request: UndiciRequestLike;
+  response: { statusCode: number; headers: unknown };
+}
+
+/**
+ * The undici (global `fetch`) adapter of the capture: `undici:request:create`, `:headers`,
+ * `:trailers` and `:error`. Every fetch response with IDs gets a span of ours, since
+ * instrumentation-undici never makes its span active nor hands it out.
+ */
+export class FetchCapture {
+  constructor(
+    private readonly spans: CaptureSpans,
+    private readonly guard: Guard,
+  ) {}
+
+  /** `undici:request:create` fires synchronously inside `fetch()`, in the caller's context. */
+  readonly onRequest = (message: unknown): void => {
+    try {
+      const request = (message as { request: UndiciRequestLike }).request;
+      if (request[CONTEXT] !== undefined) return;
+      const ctx = context.active();
+      request[CONTEXT] = ctx;
+      const state = stateOf(ctx);
+      if (state !== undefined) request[STATE] = state;
+      // Every fetch response with IDs gets a span of ours (see onResponse): it starts here.
+      request[START] = nowMs();
+    } catch (err) {
+      this.guard.report('aws:fetch-request', 'could not prepare AWS request ID capture for a fetch call; it goes on unrecorded', err);
+    }
+  };
+
+  /** `undici:request:headers`: the response headers as `[name, value, …]` Buffers. */
+  readonly onResponse = (message: unknown): void => {
+    try {
+      const { request, response } = message as UndiciHeadersMessage;
+      const ctx = request[CONTEXT];
+      if (ctx === undefined) return;
+      request[CONTEXT] = undefined;
+      const ids = idsFromBufferHeaders(this.spans.vendor, response.headers);
+      if (ids === undefined) return;
+      const method = typeof request.method === 'string' ? request.method : 'GET';
+      const destination = typeof request.origin === 'string' ? safeDestination(request.origin) : undefined;
+      const call = { method, status: response.statusCode, host: destination?.hostname };
+      const port = destination === undefined ? undefined : portOf(destination);
+      const state = request[STATE];
+      // When another instrumentation made a span for this call, ours is an INTERNAL child of it
+      // (found by the trace header it injected), not a second CLIENT span.
+      let target: Span;
+      const other = injectedSpanContext(request.headers, ctx);
+      if (other !== undefined) {
+        target = this.spans.startOwnSpan(request, state, trace.setSpanContext(ctx, other), SpanKind.INTERNAL, call, port);
+      } else if (hasSubscribers(UNDICI_CLIENT_SEND_HEADERS)) {
+        // A tracer of fetch is there (instrumentation-undici subscribes to this channel, we do
+        // not) but its span could not be found (no W3C or X-Ray propagator): still no second CLIENT span.
+        target = this.spans.startOwnSpan(request, state, ctx, SpanKind.INTERNAL, call, port);
+      } else {
+        target = this.spans.startOwnSpan(request, state, ctx, SpanKind.CLIENT, call, port);
+      }
+      this.spans.record(target, this.spans.operationSpan(request, trace.getSpan(ctx)), state, ids, call);
+    } catch (err) {
+      this.guard.report('aws:fetch-response', 'could not record the AWS request IDs of a fetch response', err);
+    }
+  };
+
+  /** `undici:request:trailers` (body done) or `undici:request:error` (`{ request, error }`). */
+  readonly onEnd = (message: unknown): void => {
+    const { request, error } = message as { request?: Claimed; error?: unknown };
+    if (request?.[OWN] === undefined) return;
+    this.guard.run('aws:fetch-end', 'could not end the span of an AWS fetch call', () => this.spans.endOwnSpan(request, error));
+  };
+}
+
+function safeDestination(origin: string): ReturnType<typeof destinationFromOrigin> | undefined {
+  try {
+    return destinationFromOrigin(origin);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The span that another instrumentation made for a fetch call, from the trace header it injected
+ * (W3C `traceparent`, else the X-Ray propagator's `X-Amzn-Trace-Id`), unless it is the caller's own.
+ */
+function injectedSpanContext(headers: unknown, parent: Context): SpanContext | undefined {
+  let traceId: string | undefined;
+  let spanId: string | undefined;
+  let sampled: boolean;
+  const traceparent = undiciHeaderValue(headers, 'traceparent');
+  const w3c = traceparent === undefined ? null : /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/.exec(traceparent.trim());
+  if (w3c !== null) {
+    [, traceId, spanId] = w3c;
+    sampled = (parseInt(w3c[3], 16) & TraceFlags.SAMPLED) !== 0;
+  } else {
+    const xray = undiciHeaderValue(headers, 'x-amzn-trace-id');
+    const root = xray === undefined ? null : /(?:^|;)\s*Root=1-([0-9a-f]{8})-([0-9a-f]{24})/i.exec(xray);
+    const parentId = xray === undefined ? null : /(?:^|;)\s*Parent=([0-9a-f]{16})/i.exec(xray);
+    if (root === null || parentId === null) return undefined;
+    traceId = (root[1] + root[2]).toLowerCase();
+    spanId = parentId[1].toLowerCase();
+    sampled = /(?:^|;)\s*Sampled=1/.test(xray!);
+  }
+  if (spanId === trace.getSpan(parent)?.spanContext().spanId) return undefined;
+  return { traceId: traceId!, spanId: spanId!, traceFlags: sampled ? TraceFlags.SAMPLED : TraceFlags.NONE, isRemote: false };
+}

@@ -1,0 +1,24 @@
+import type { IncomingMessage } from 'node:http';
+
+/**
+ * The request object the user's hooks receive (`trustIncoming`, `ignore`, `rules[].match`), as the
+ * public types name it. Each incoming adapter passes its transport's request object through
+ * unchanged; the core never reads it itself, only through the adapter.
+ */
+export type HookRequest = IncomingMessage;
+
+/**
+ * What an incoming transport gives the core (incoming/decide.ts): header lookup, the path, and a
+ * way to set a response header. The `node:http`/`https` server is one adapter
+ * (incoming/http-server.ts); a transport is added by adding one, with no decision written twice.
+ */
+export interface IncomingAdapter<Req extends HookRequest, Res> {
+  /** The request header `key` (lower case) as the transport joined it, or `undefined`. */
+  header(request: Req, key: string): string | string[] | undefined;
+  /** How many times header `key` (lower case) was sent: a repeated ID header is never one ID. */
+  headerCount(request: Req, key: string): number;
+  /** The request path without query string or fragment. */
+  path(request: Req): string;
+  /** Sets `name: value` on the response, unless the app sets the header itself later (it wins). `key` is `name.toLowerCase()`. */
+  setResponseHeader(response: Res, name: string, key: string, value: string): void;
+}

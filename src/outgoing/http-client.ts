@@ -1,0 +1,52 @@
+import type { ClientRequest } from 'node:http';
+import type { OutgoingDestination } from '../config/propagate-to';
+import type { AgentRequestOptions, OutgoingRequestHook } from '../internals/node-http';
+import { injectedInto, type Injected } from '../propagator';
+import { unbracketHost } from './destination';
+import { idFor, withoutIdEntries, type OutgoingPropagation } from './propagation';
+
+/**
+ * The `http`/`https` adapter: runs inside `Agent.prototype.addRequest` (internals/node-http.ts),
+ * while the ClientRequest's headers can still be set. A header the app set on the call is left
+ * alone, and the caller's headers object is never touched (only the ClientRequest's own copy).
+ */
+export function httpClientHook(propagation: OutgoingPropagation): OutgoingRequestHook {
+  return (request: ClientRequest, options: AgentRequestOptions): void => {
+    const state = propagation.state();
+    if (state === undefined) return;
+    try {
+      const config = propagation.config();
+      if (config.propagateTo !== true && !propagation.allowed(config, () => destinationOf(request, options))) {
+        withdraw(request, injectedInto(options.headers));
+        return;
+      }
+      for (const header of config.outgoing) {
+        const id = idFor(state, header.key, config.global.headerKey);
+        if (id !== undefined && !request.hasHeader(header.key)) request.setHeader(header.name, id);
+      }
+    } catch (err) {
+      propagation.guard.report('http', 'could not add the request ID to an outgoing request; it goes on without it', err);
+    }
+  };
+}
+
+/**
+ * RequestIdPropagator wrote the ID into HttpInstrumentation's copy of the headers before this
+ * hook could see the destination; take back what it wrote (never a value the app set).
+ */
+function withdraw(request: ClientRequest, injected: Injected | undefined): void {
+  if (injected === undefined) return;
+  if (request.getHeader(injected.key) === injected.id) request.removeHeader(injected.key);
+  if (!injected.baggage) return;
+  const baggage = request.getHeader('baggage');
+  if (typeof baggage !== 'string') return;
+  const rest = withoutIdEntries(baggage, [injected.id]);
+  if (rest === '') request.removeHeader('baggage');
+  else request.setHeader('baggage', rest);
+}
+
+function destinationOf(request: ClientRequest, options: AgentRequestOptions): OutgoingDestination {
+  const hostname = unbracketHost(options.hostname ?? options.host ?? request.host ?? 'localhost');
+  const port = options.port === undefined || options.port === '' ? undefined : Number(options.port);
+  return { protocol: options.protocol ?? request.protocol ?? 'http:', hostname, port };
+}

@@ -1,0 +1,57 @@
+import '../support/otel';
+import * as assert from 'node:assert/strict';
+import { context, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
+import { RPCType, setRPCMetadata } from '@opentelemetry/core';
+import { hasLocalParent, kindOf, parentSpanIdOf, rpcMetadataOf, scopeNameOf } from '../../src/internals/otel';
+
+// The SDK span fields this package reads beyond the API (internals/otel.ts). If the SDK in use
+// renames them, these fail loudly: the AWS capture and the SERVER-span stamp would go quiet.
+describe('internals/otel: what is read beyond the OTel API', () => {
+  const tracer = trace.getTracer('probe-scope');
+
+  it("reads an SDK span's kind, instrumentation scope and parent on this SDK", () => {
+    const parent = tracer.startSpan('parent', { kind: SpanKind.SERVER });
+    const child = tracer.startSpan('child', { kind: SpanKind.CLIENT }, trace.setSpan(ROOT_CONTEXT, parent));
+    try {
+      assert.equal(kindOf(parent), SpanKind.SERVER, 'span.kind');
+      assert.equal(kindOf(child), SpanKind.CLIENT, 'span.kind');
+      assert.equal(scopeNameOf(child), 'probe-scope', 'the instrumentation scope');
+      assert.equal(parentSpanIdOf(child), parent.spanContext().spanId, 'the parent span ID');
+      assert.equal(parentSpanIdOf(parent), undefined);
+      assert.equal(hasLocalParent(child), true);
+      assert.equal(hasLocalParent(parent), false);
+    } finally {
+      child.end();
+      parent.end();
+    }
+  });
+
+  it('a remote parent is not a local one', () => {
+    const remote = trace.setSpanContext(ROOT_CONTEXT, { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1, isRemote: true });
+    const span = tracer.startSpan('from a request', {}, remote);
+    try {
+      assert.equal(hasLocalParent(span), false);
+      assert.equal(parentSpanIdOf(span), 'b7ad6b7169203331');
+    } finally {
+      span.end();
+    }
+  });
+
+  it("a span that is not the SDK's reads as unknown, never a throw", () => {
+    const foreign = trace.wrapSpanContext({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1 });
+    assert.equal(kindOf(foreign), undefined);
+    assert.equal(scopeNameOf(foreign), undefined);
+    assert.equal(parentSpanIdOf(foreign), undefined);
+  });
+
+  it("finds HttpInstrumentation's RPC metadata through @opentelemetry/core's own key", () => {
+    const span = tracer.startSpan('server');
+    const metadata = { type: RPCType.HTTP, span };
+    try {
+      assert.equal(rpcMetadataOf(setRPCMetadata(context.active(), metadata)), metadata);
+      assert.equal(rpcMetadataOf(ROOT_CONTEXT), undefined);
+    } finally {
+      span.end();
+    }
+  });
+});
