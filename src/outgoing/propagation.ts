@@ -31,14 +31,15 @@ export class OutgoingPropagation {
     const policy = config.propagateTo;
     if (policy === false) return false;
     if (policy === true) return true;
-    try {
-      return policy(destination());
-    } catch (err) {
-      // Failing closed: a broken filter must not leak IDs to third parties.
-      this.guard.report('propagateTo', 'the propagateTo function threw; not sending the request ID to that destination', err);
-      return false;
-    }
+    // Failing closed: a broken filter must not leak IDs to third parties.
+    return this.guard.call('propagateTo', PROPAGATE_TO_THREW, false, applyPolicy, policy, destination);
   }
+}
+
+const PROPAGATE_TO_THREW = 'the propagateTo function threw; not sending the request ID to that destination';
+
+function applyPolicy(policy: (destination: OutgoingDestination) => boolean, destination: () => OutgoingDestination): boolean {
+  return policy(destination());
 }
 
 /** The ID that travels in header `key` (lower case) for this request, if any. */
