@@ -1,3 +1,16 @@
+/**
+ * The standard OTEL_* variables that the zero-code start reads itself (here and in
+ * tracing-sdk.ts), and why. The SDK reads the rest: the OTLP exporters their endpoint, headers,
+ * timeout and compression variables,
+ * the resource its detectors and `OTEL_SERVICE_NAME`/`OTEL_RESOURCE_ATTRIBUTES`, NodeSDK (when
+ * metrics or logs are asked for) its own metrics and logs variables. What is read here, and why:
+ * - `OTEL_TRACES_EXPORTER` and the OTLP protocol: register's traces-only start (tracing-sdk.ts)
+ *   builds its processors without NodeSDK, which is what reads them, to keep start-up short;
+ * - `OTEL_PROPAGATORS`: the default list gains `request-id`, a name the SDK does not know;
+ * - `OTEL_BSP_*`: `@opentelemetry/sdk-trace`'s BatchSpanProcessor reads no environment;
+ * - in tracing-sdk.ts, `OTEL_LOG_LEVEL`, the sampler and the span limits: sdk-node exports no reader
+ *   for them.
+ */
 import type { TextMapPropagator } from '@opentelemetry/api';
 import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { dirname } from 'node:path';
