@@ -3,6 +3,11 @@ import type { IdGenerator } from './index';
 import { fromCharCode } from './uuid';
 
 /**
+ * Over 300 lines on purpose: the base conversion below is written out step by step. A loop over
+ * coefficient tables gives the same IDs but measured 1.15-1.48x crypto.randomUUID in
+ * `npm run bench:ids` against this file's 0.80-0.90x (issue 13's note has the runs): passing 27
+ * character codes through an array costs more than the whole rest of the loop.
+ *
  * KSUID (segmentio/ksuid): 20 bytes = 4-byte big-endian seconds since the KSUID epoch
  * (1400000000 = 2014-05-13T16:53:20Z) followed by 16 random bytes, written as a 27-character
  * base62 number (alphabet `0-9A-Za-z`, so string order = numeric order = time order), left-padded
