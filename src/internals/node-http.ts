@@ -96,6 +96,7 @@ export type OutgoingRequestHook = (request: ClientRequest, options: AgentRequest
 
 const hooks = new Set<OutgoingRequestHook>();
 const guard = new Guard();
+const HOOK_FAILED = 'an outgoing request hook failed; the request goes on unchanged';
 type AddRequest = (this: Agent, request: ClientRequest, options: AgentRequestOptions) => void;
 let original: AddRequest | undefined;
 let patched: AddRequest | undefined;
@@ -111,9 +112,8 @@ export function addOutgoingRequestHook(hook: OutgoingRequestHook): void {
   const previous = proto.addRequest;
   original = previous;
   patched = function addRequest(this: Agent, request: ClientRequest, options: AgentRequestOptions) {
-    for (const run of hooks) {
-      guard.run('addRequest', 'an outgoing request hook failed; the request goes on unchanged', () => run(request, options));
-    }
+    // Two arguments, no closure: this runs for every outgoing request.
+    for (const run of hooks) guard.call('addRequest', HOOK_FAILED, undefined, run, request, options);
     // eslint-disable-next-line prefer-rest-params
     return previous.apply(this, arguments as unknown as [ClientRequest, AgentRequestOptions]);
   };
