@@ -20,6 +20,8 @@ export {
 } from './capture/vendors/aws';
 export type {
   AlgorithmName,
+  Http2IncomingRequest,
+  IncomingRequest,
   IncomingValidation,
   OutgoingDestination,
   PropagateTo,
@@ -28,5 +30,6 @@ export type {
   RequestIdInstrumentationConfig,
   RequestIdRule,
   RequestMatcher,
+  RequestPredicate,
   TrustIncoming,
 } from './types';

@@ -5,10 +5,13 @@ import { compileConfig, type CompiledConfig } from './config/compile-config';
 import type { DestinationPolicy } from './config/propagate-to';
 import { Guard } from './diag';
 import { assignRequestIds, type RequestStartMessage } from './incoming/http-server';
-import { HTTP_SERVER_REQUEST_START } from './internals/channels';
+import { Http2ServerAdapter } from './incoming/http2-server';
+import { HTTP2_SERVER_STREAM_START, HTTP_SERVER_REQUEST_START } from './internals/channels';
 import { addOutgoingRequestHook, removeOutgoingRequestHook, type OutgoingRequestHook } from './internals/node-http';
+import { addClientHooks, addRespondHook, addStreamEmitHook, removeClientHooks, removeRespondHook, removeStreamEmitHook } from './internals/node-http2';
 import { addFetchRequestHook, fetchRequestHook, removeFetchRequestHook, type FetchRequestHook } from './outgoing/fetch';
 import { httpClientHook } from './outgoing/http-client';
+import { Http2ClientAdapter } from './outgoing/http2-client';
 import { addPolicySource, removePolicySource } from './outgoing/policies';
 import { OutgoingPropagation } from './outgoing/propagation';
 import type { RequestIdInstrumentationConfig } from './types';
@@ -20,15 +23,18 @@ interface Hooks {
   httpClient: OutgoingRequestHook;
   fetch: FetchRequestHook;
   policySource: () => DestinationPolicy;
+  http2Server: Http2ServerAdapter;
+  http2Client: Http2ClientAdapter;
 }
 
 /**
- * Gives every incoming `http`/`https` request one request ID: reused from the request header
+ * Gives every incoming `http`/`https` and HTTP/2 request one request ID: reused from the request header
  * when valid and trusted, generated otherwise; echoed in the response, set on the SERVER span
  * and readable through `getRequestId()` in all of the request's async work.
  *
  * It patches nothing of HttpInstrumentation's: it listens on Node's `http.server.request.start`
- * diagnostics channel, so it stacks with HttpInstrumentation in either construction order. The
+ * diagnostics channel, so it stacks with HttpInstrumentation in either construction order. HTTP/2,
+ * which no OpenTelemetry instrumentation covers, gets its SERVER and CLIENT spans here. The
  * transports are adapters (incoming/, outgoing/, capture/) around one compiled config (config/).
  */
 export class RequestIdInstrumentation extends InstrumentationBase<RequestIdInstrumentationConfig> {
@@ -65,12 +71,18 @@ export class RequestIdInstrumentation extends InstrumentationBase<RequestIdInstr
       httpClient: httpClientHook(propagation),
       fetch: fetchRequestHook(propagation),
       policySource: () => this.compiled.propagateTo,
+      http2Server: new Http2ServerAdapter(() => this.compiled, this.guard, () => this.tracer),
+      http2Client: new Http2ClientAdapter(propagation, () => this.tracer, this.guard),
     };
     this.hooks = hooks;
     subscribe(HTTP_SERVER_REQUEST_START, hooks.onRequestStart);
     addOutgoingRequestHook(hooks.httpClient);
     addFetchRequestHook(hooks.fetch);
     addPolicySource(hooks.policySource);
+    subscribe(HTTP2_SERVER_STREAM_START, hooks.http2Server.onStreamStart);
+    addRespondHook(hooks.http2Server.onRespond);
+    addStreamEmitHook(hooks.http2Server.runStream);
+    addClientHooks(hooks.http2Client.onRequest, hooks.http2Client.onStream);
     this.applyAwsCapture();
   }
 
@@ -83,6 +95,10 @@ export class RequestIdInstrumentation extends InstrumentationBase<RequestIdInstr
     removeOutgoingRequestHook(hooks.httpClient);
     removeFetchRequestHook(hooks.fetch);
     removePolicySource(hooks.policySource);
+    unsubscribe(HTTP2_SERVER_STREAM_START, hooks.http2Server.onStreamStart);
+    removeRespondHook(hooks.http2Server.onRespond);
+    removeStreamEmitHook(hooks.http2Server.runStream);
+    removeClientHooks(hooks.http2Client.onRequest, hooks.http2Client.onStream);
     this.applyAwsCapture();
   }
 

@@ -1,11 +1,11 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingRequest } from './types';
 
 /**
  * The request object the user's hooks receive (`trustIncoming`, `ignore`, `rules[].match`), as the
  * public types name it. Each incoming adapter passes its transport's request object through
  * unchanged; the core never reads it itself, only through the adapter.
  */
-export type HookRequest = IncomingMessage;
+export type HookRequest = IncomingRequest;
 
 /**
  * What an incoming transport gives the core (incoming/decide.ts): header lookup, the path, and a

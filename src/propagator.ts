@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { defaultTextMapGetter, defaultTextMapSetter, type Context, type TextMapGetter, type TextMapPropagator, type TextMapSetter } from '@opentelemetry/api';
 import { DEFAULT_HEADER_NAME } from './config/compile-config';
 import { mayCarryWithoutDestination } from './outgoing/policies';
@@ -26,8 +25,8 @@ const DECISION = Symbol.for('@rid/otel.decision');
 type WithDecision = { [DECISION]?: RequestIdState | null };
 let recordDecisions = false;
 
-/** Called by the server hook; free until a RequestIdPropagator exists. */
-export function recordDecision(request: IncomingMessage, state: RequestIdState | null): void {
+/** Called by the server hooks (the request's headers object is the carrier extract gets); free until a RequestIdPropagator exists. */
+export function recordDecision(request: { headers: object }, state: RequestIdState | null): void {
   if (recordDecisions) Object.defineProperty(request.headers, DECISION, { value: state, configurable: true, writable: true });
 }
 

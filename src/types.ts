@@ -1,4 +1,6 @@
 import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import type { Socket } from 'node:net';
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
 import type { PropagateTo } from './config/propagate-to';
 import type { AlgorithmName, RangeIdOptions } from './generators';
@@ -10,14 +12,41 @@ export type { OutgoingDestination, PropagateTo } from './config/propagate-to';
 export type RequestIdAlgorithm = AlgorithmName | (() => string);
 
 /**
+ * An incoming HTTP/2 request as the hooks see it, for the compat API and the `'stream'` API alike:
+ * the fields of `IncomingMessage` that hooks read, plus the stream. Tell the two apart with
+ * `request.httpVersion === '2.0'`.
+ */
+export interface Http2IncomingRequest {
+  readonly httpVersion: '2.0';
+  /** `:method`. */
+  readonly method: string;
+  /** `:path`, with the query string. */
+  readonly url: string;
+  /** The request headers, pseudo-headers included, as Node's `'stream'` event gives them. */
+  readonly headers: IncomingHttpHeaders;
+  /** The session's socket: `remoteAddress` is the peer (what `trustIncoming` checks). */
+  readonly socket: Socket;
+  readonly stream: ServerHttp2Stream;
+}
+
+/** The request a hook receives: an `http`/`https` `IncomingMessage`, or an HTTP/2 request. */
+export type IncomingRequest = IncomingMessage | Http2IncomingRequest;
+
+/**
+ * A hook on a request. Written as a method so that a hook typed on `IncomingMessage` alone, as
+ * before HTTP/2 was covered, still compiles; on HTTP/2 it receives an {@link Http2IncomingRequest}.
+ */
+export type RequestPredicate = { hook(request: IncomingRequest): boolean }['hook'];
+
+/**
  * Selects requests. A string is a path prefix that matches whole segments (`/api` matches
  * `/api` and `/api/users`, not `/apix`); a RegExp is tested against the path without the query;
  * a function receives the request.
  */
-export type RequestMatcher = string | RegExp | ((request: IncomingMessage) => boolean);
+export type RequestMatcher = string | RegExp | RequestPredicate;
 
 /** Which incoming IDs are reused. Untrusted requests always get a fresh ID. */
-export type TrustIncoming = boolean | readonly string[] | ((request: IncomingMessage) => boolean);
+export type TrustIncoming = boolean | readonly string[] | RequestPredicate;
 
 /** What an incoming ID must look like to be reused and echoed. */
 export interface IncomingValidation {

@@ -11,14 +11,17 @@ import {
 import { addOutgoingRequestHook, removeOutgoingRequestHook } from '../internals/node-http';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
 import { FetchCapture } from './fetch';
+import { addHttp2ResponseHook, removeHttp2ResponseHook } from '../outgoing/http2-client';
 import { HttpClientCapture } from './http-client';
+import { Http2ClientCapture } from './http2-client';
 import { CaptureSpans } from './spans';
 import { aws } from './vendors/aws';
 
 /**
  * Records the IDs that AWS puts in its response headers on the spans of the call, where support
  * can ask for them (spans.ts says which spans). One adapter per transport hands the response
- * headers over: `http`/`https` through http-client.ts, `fetch` through fetch.ts; the vendor
+ * headers over: `http`/`https` through http-client.ts, `fetch` through fetch.ts, `node:http2`
+ * through http2-client.ts (on the outgoing HTTP/2 adapter's CLIENT span); the vendor
  * (vendors/aws.ts) says which headers are IDs.
  *
  * A non-AWS call allocates nothing: the request side stores references to the active context
@@ -29,12 +32,14 @@ export class AwsRequestIdCapture {
   private enabled = false;
   private readonly http: HttpClientCapture;
   private readonly fetch: FetchCapture;
+  private readonly http2: Http2ClientCapture;
 
   /** `tracer` is read per span, so that the instrumentation's `setTracerProvider()` takes effect. */
   constructor(guard: Guard = new Guard(), tracer: () => Tracer = defaultTracer) {
     const spans = new CaptureSpans(aws, tracer);
     this.http = new HttpClientCapture(spans, guard);
     this.fetch = new FetchCapture(spans, guard);
+    this.http2 = new Http2ClientCapture(spans, guard);
   }
 
   get onHttpRequest(): HttpClientCapture['onRequest'] {
@@ -59,6 +64,7 @@ export class AwsRequestIdCapture {
     subscribe(UNDICI_REQUEST_HEADERS, this.fetch.onResponse);
     subscribe(UNDICI_REQUEST_TRAILERS, this.fetch.onEnd);
     subscribe(UNDICI_REQUEST_ERROR, this.fetch.onEnd);
+    addHttp2ResponseHook(this.http2.onResponse);
   }
 
   disable(): void {
@@ -70,6 +76,7 @@ export class AwsRequestIdCapture {
     unsubscribe(UNDICI_REQUEST_HEADERS, this.fetch.onResponse);
     unsubscribe(UNDICI_REQUEST_TRAILERS, this.fetch.onEnd);
     unsubscribe(UNDICI_REQUEST_ERROR, this.fetch.onEnd);
+    removeHttp2ResponseHook(this.http2.onResponse);
   }
 }
 

@@ -45,3 +45,19 @@ export function idsFromBufferHeaders(vendor: ResponseIdVendor, headers: unknown)
   }
   return ids;
 }
+
+/** `node:http2`'s response headers: an object with lower-case names (a repeated header is an array). */
+export function idsFromHeaderObject(vendor: ResponseIdVendor, headers: Readonly<Record<string, unknown>>): ResponseIds | undefined {
+  let ids: ResponseIds | undefined;
+  for (const name in headers) {
+    if (!vendor.mayBeIdName(name)) continue;
+    const slot = vendor.slotOf(name);
+    if (slot === -1) continue;
+    const value = headers[name];
+    const first = Array.isArray(value) ? (value[0] as unknown) : value;
+    if (typeof first !== 'string') continue;
+    ids ??= vendor.newIds();
+    ids.set(slot, first);
+  }
+  return ids;
+}

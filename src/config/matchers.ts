@@ -1,10 +1,9 @@
-import type { IncomingMessage } from 'node:http';
 import { RequestIdConfigError } from './errors';
 import { statelessRegExp } from './regexp';
-import type { RequestMatcher } from '../types';
+import type { IncomingRequest, RequestMatcher } from '../types';
 
 /** A compiled matcher. It may throw (user functions); callers guard it. */
-export type CompiledMatcher = (request: IncomingMessage, path: string) => boolean;
+export type CompiledMatcher = (request: IncomingRequest, path: string) => boolean;
 
 const EXPECTED = 'a path prefix string starting with "/", a RegExp, a function (request) => boolean, or an array of these';
 
@@ -33,7 +32,7 @@ function compileOne(option: string, matcher: RequestMatcher): CompiledMatcher {
 }
 
 /** The request path without query string or fragment. */
-export function requestPath(request: IncomingMessage): string {
+export function requestPath(request: IncomingRequest): string {
   const url = request.url ?? '/';
   const q = url.indexOf('?');
   return q === -1 ? url : url.slice(0, q);

@@ -1,10 +1,9 @@
-import type { IncomingMessage } from 'node:http';
 import { BlockList, isIP } from 'node:net';
 import { RequestIdConfigError } from './errors';
-import type { TrustIncoming } from '../types';
+import type { IncomingRequest, TrustIncoming } from '../types';
 
 /** Decides whether a request's incoming ID may be reused. May throw (user functions); callers guard it. */
-export type TrustPolicy = ((request: IncomingMessage) => boolean) | true | false;
+export type TrustPolicy = ((request: IncomingRequest) => boolean) | true | false;
 
 const EXPECTED =
   'true, false, an array of peer addresses or CIDRs (e.g. ["10.0.0.0/8", "::1"]), or a function (request) => boolean';

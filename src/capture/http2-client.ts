@@ -1,0 +1,32 @@
+import type { IncomingHttpHeaders } from 'node:http2';
+import { trace } from '@opentelemetry/api';
+import type { Guard } from '../diag';
+import type { Http2Call } from '../outgoing/http2-client';
+import { idsFromHeaderObject } from './response-headers';
+import type { CaptureSpans } from './spans';
+
+/**
+ * The `node:http2` adapter of the capture (the AWS SDK's NodeHttp2Handler: Bedrock Runtime,
+ * Kinesis, Transcribe Streaming). The outgoing adapter (outgoing/http2-client.ts) made the CLIENT
+ * span and hands each response head over; nothing is kept on the stream for this.
+ */
+export class Http2ClientCapture {
+  constructor(
+    private readonly spans: CaptureSpans,
+    private readonly guard: Guard,
+  ) {}
+
+  readonly onResponse = (headers: IncomingHttpHeaders, call: Http2Call): void => {
+    try {
+      const ids = idsFromHeaderObject(this.spans.vendor, headers);
+      if (ids === undefined) return;
+      const operation = this.spans.operationSpan({}, trace.getSpan(call.parent));
+      // Without our CLIENT span (another HTTP/2 instrumentation makes them), the SDK's operation span still gets the IDs.
+      const target = call.span ?? operation;
+      const summary = { method: call.method, status: call.status, host: call.host };
+      if (target !== undefined) this.spans.record(target, operation, call.state, ids, summary);
+    } catch (err) {
+      this.guard.report('aws:h2-response', 'could not record the AWS request IDs of an HTTP/2 response', err);
+    }
+  };
+}

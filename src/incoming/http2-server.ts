@@ -1,0 +1,187 @@
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import type { Socket } from 'node:net';
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import type { CompiledConfig } from '../config/compile-config';
+import { requestPath } from '../config/matchers';
+import { NO_REQUEST_STATE, REQUEST_ID_CONTEXT_KEY, requestIdStorage, stampServerSpan, type RequestIdState } from '../context/request-state';
+import type { Guard } from '../diag';
+import type { IncomingAdapter } from '../internal-types';
+import { otherHttp2Instrumentation, patchServerStream, hasHeader, type Headers } from '../internals/node-http2';
+import { recordDecision } from '../propagator';
+import type { Http2IncomingRequest } from '../types';
+import { decideRequestIds } from './decide';
+
+/** What Node publishes on `http2.server.stream.start`, before the session emits `'stream'`. */
+export interface StreamStartMessage {
+  stream: ServerHttp2Stream;
+  headers: IncomingHttpHeaders;
+}
+
+/** One incoming stream, from its start to its close, kept on the stream. */
+class Exchange {
+  /** The echo headers the core asked for, `[key, value, …]`, added in `respond()`. */
+  echo: string[] | undefined = undefined;
+  status = 0;
+  constructor(
+    readonly state: RequestIdState | undefined,
+    /** The context the handler runs in: the SERVER span (when we make one) and the request's state. */
+    readonly context: Context,
+    readonly span: Span | undefined,
+  ) {}
+}
+
+/** The request the core and the user's hooks see: the fields of IncomingMessage they read. */
+class Http2Request implements Http2IncomingRequest {
+  readonly httpVersion = '2.0';
+  readonly method: string;
+  readonly url: string;
+  constructor(
+    readonly stream: ServerHttp2Stream,
+    readonly headers: IncomingHttpHeaders,
+  ) {
+    this.method = String(headers[':method'] ?? 'GET');
+    this.url = String(headers[':path'] ?? '/');
+  }
+  get socket(): Socket {
+    return this.stream.session?.socket as Socket;
+  }
+}
+
+/** The echo, collected before the handler runs, goes into the first respond*() call. */
+type Pending = { echo: string[] | undefined };
+
+/** The `node:http2` server as the core sees it. HTTP/2 has one value per header (repeats are joined by Node). */
+const http2Server: IncomingAdapter<Http2Request, Pending> = {
+  header: (request, key) => request.headers[key],
+  headerCount: (request, key) => (request.headers[key] === undefined ? 0 : 1),
+  path: requestPath,
+  setResponseHeader: (pending, _name, key, value) => {
+    // HTTP/2 header names are lower case on the wire.
+    (pending.echo ??= []).push(key, value);
+  },
+};
+
+// Symbol.for: two copies of this package see one exchange per stream, so a stream never gets two IDs.
+const EXCHANGE = Symbol.for('@rid/otel.h2-exchange');
+type WithExchange = ServerHttp2Stream & { [EXCHANGE]?: Exchange };
+
+/**
+ * The `node:http2` adapter (Node 22+, whose `http2.server.stream.start` channel fires before any
+ * handler): the core (decide.ts) decides the stream's IDs; since nothing else makes spans for
+ * HTTP/2, this adapter makes the SERVER span; the `'stream'` emit (internals/node-http2.ts) runs
+ * the handler, the compat `'request'` handler included, in the stream's context; `respond()`
+ * carries the echo, and the close ends the span.
+ *
+ * gRPC streams (`content-type: application/grpc…`) are left alone: instrumentation-grpc makes
+ * their spans, and their metadata carries the ID through RequestIdPropagator.
+ */
+export class Http2ServerAdapter {
+  constructor(
+    private readonly config: () => CompiledConfig,
+    private readonly guard: Guard,
+    private readonly tracer: () => Tracer,
+  ) {}
+
+  readonly onStreamStart = (message: unknown): void => {
+    const { stream, headers } = message as StreamStartMessage;
+    const s = stream as WithExchange;
+    if (s[EXCHANGE] !== undefined || isGrpc(headers)) return;
+    try {
+      patchServerStream(stream);
+      const request = new Http2Request(stream, headers);
+      const pending: Pending = { echo: undefined };
+      const decision = decideRequestIds(http2Server, request, pending, undefined, this.config(), this.guard);
+      const state = decision ?? undefined;
+      // Extract (RequestIdPropagator's included) must agree with the decision.
+      recordDecision(request, decision === undefined ? null : decision);
+      const parent = propagation.extract(ROOT_CONTEXT, headers).setValue(REQUEST_ID_CONTEXT_KEY, state ?? NO_REQUEST_STATE);
+      const span = otherHttp2Instrumentation() ? undefined : this.startSpan(request, parent);
+      if (span !== undefined && state !== undefined) stampServerSpan(span, state);
+      const exchange = new Exchange(state, span === undefined ? parent : trace.setSpan(parent, span), span);
+      exchange.echo = pending.echo;
+      s[EXCHANGE] = exchange;
+      stream.once('close', onStreamClose);
+    } catch (err) {
+      this.guard.report('h2:assign', 'could not assign a request ID to an HTTP/2 stream; it goes on without one', err);
+    }
+  };
+
+  /** Runs the session's `'stream'` emit, and so every handler, in the stream's context; its listeners too. */
+  readonly runStream = (stream: ServerHttp2Stream, emit: () => boolean): boolean => {
+    const exchange = (stream as WithExchange)[EXCHANGE];
+    if (exchange === undefined) return emit();
+    const ctx = exchange.context;
+    context.bind(ctx, stream);
+    return context.with(ctx, () => {
+      // No context manager registered: our own store carries the state.
+      if (context.active() === ctx || exchange.state === undefined) return emit();
+      return requestIdStorage.run(exchange.state, emit);
+    });
+  };
+
+  /** In `respond()`, `respondWithFD()` and `respondWithFile()`: the echo (a header the app set wins), and the status. */
+  readonly onRespond = (stream: ServerHttp2Stream, headers: Headers | undefined): Headers | undefined => {
+    const exchange = (stream as WithExchange)[EXCHANGE];
+    if (exchange === undefined) return undefined;
+    const status = headers?.[':status'];
+    exchange.status = status === undefined ? 200 : Number(status);
+    const echo = exchange.echo;
+    if (echo === undefined) return undefined;
+    exchange.echo = undefined;
+    let sent: Headers | undefined;
+    for (let i = 0; i < echo.length; i += 2) {
+      if (headers !== undefined && hasHeader(headers, echo[i])) continue;
+      sent ??= { ...headers };
+      sent[echo[i]] = echo[i + 1];
+    }
+    return sent;
+  };
+
+  private startSpan(request: Http2Request, parent: Context): Span {
+    const { headers } = request;
+    const authority = String(headers[':authority'] ?? headers.host ?? '');
+    const colon = authority.lastIndexOf(':');
+    const host = colon > 0 && !authority.endsWith(']') ? authority.slice(0, colon) : authority;
+    const query = request.url.indexOf('?');
+    const attributes: Attributes = {
+      'http.request.method': request.method,
+      'url.path': query === -1 ? request.url : request.url.slice(0, query),
+      'url.scheme': String(headers[':scheme'] ?? 'http'),
+      'network.protocol.name': 'http',
+      'network.protocol.version': '2',
+    };
+    if (query !== -1) attributes['url.query'] = request.url.slice(query + 1);
+    if (host !== '') attributes['server.address'] = host.startsWith('[') ? host.slice(1, -1) : host;
+    if (colon > 0 && host !== authority) attributes['server.port'] = Number(authority.slice(colon + 1));
+    const socket = request.socket as Socket | undefined;
+    if (socket?.remoteAddress !== undefined) attributes['client.address'] = socket.remoteAddress;
+    const agent = headers['user-agent'];
+    if (agent !== undefined) attributes['user_agent.original'] = agent;
+    return this.tracer().startSpan(request.method, { kind: SpanKind.SERVER, attributes }, parent);
+  }
+}
+
+/** One function for every stream (`this` is the stream): no closure per stream. */
+function onStreamClose(this: WithExchange): void {
+  const exchange = this[EXCHANGE];
+  const span = exchange?.span;
+  if (exchange === undefined || span === undefined) return;
+  const status = exchange.status;
+  if (status !== 0) {
+    span.setAttribute('http.response.status_code', status);
+    if (status >= 500) {
+      span.setAttribute('error.type', String(status));
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+  } else {
+    // Closed with no response sent: reset, or its session went away.
+    span.setAttribute('error.type', 'stream_closed');
+    span.setStatus({ code: SpanStatusCode.ERROR, message: `closed before a response (RST_STREAM code ${this.rstCode ?? 'none'})` });
+  }
+  span.end();
+}
+
+function isGrpc(headers: IncomingHttpHeaders): boolean {
+  const type = headers['content-type'];
+  return typeof type === 'string' && type.startsWith('application/grpc');
+}

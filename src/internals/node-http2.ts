@@ -1,0 +1,242 @@
+/**
+ * The one module that touches `node:http2` beyond its public API. No OpenTelemetry instrumentation
+ * patches `node:http2`, and its diagnostics channels (Node 22+) fire too late to add headers: a
+ * client stream's headers are submitted before `http2.client.stream.created`, and a server's
+ * response headers before `http2.server.stream.finish`. So each method that needs it is patched
+ * once, on its prototype, by plain assignment, and every patch runs a hook list (no closure per
+ * stream). The prototypes are not exported by Node; each is probed once:
+ * - `ClientHttp2Session.prototype.request`: from a session on an in-memory duplex, destroyed at once;
+ * - `ServerHttp2Stream.prototype.respond`, `respondWithFD`, `respondWithFile`: from the first
+ *   server stream seen (on `http2.server.stream.start`, before any handler runs);
+ * - `ServerHttp2Session.prototype.emit`, for `'stream'`: so the handler runs in the stream's context;
+ * - a client session's `kAuthority` and `kProtocol`, where the request goes (fallback: its socket).
+ * When a probe fails, that part is off and says so once through diag (test/internals/node-http2.test.ts
+ * fails loudly when it does on a supported Node line).
+ */
+import * as http2 from 'node:http2';
+import { Duplex } from 'node:stream';
+import { Guard, logger } from '../diag';
+
+export type Headers = http2.OutgoingHttpHeaders;
+
+/** Runs inside `session.request(headers, options)`: returns the headers to send instead (a copy), or `undefined` to leave them. */
+export type ClientRequestHook = (session: http2.ClientHttp2Session, headers: Headers | undefined) => Headers | undefined;
+/** Runs after `session.request()` returned the stream, or threw (`stream` is `undefined` then). */
+export type ClientStreamHook = (stream: http2.ClientHttp2Stream | undefined, session: http2.ClientHttp2Session) => void;
+/** Runs inside `respond*()` of a server stream: returns the headers to send instead (a copy), or `undefined`. */
+export type RespondHook = (stream: http2.ServerHttp2Stream, headers: Headers | undefined) => Headers | undefined;
+/** Wraps the emit of a server session's `'stream'` event: must call `emit()` exactly once and return its result. */
+export type StreamEmitHook = (stream: http2.ServerHttp2Stream, emit: () => boolean) => boolean;
+
+const guard = new Guard();
+const HOOK_FAILED = 'an HTTP/2 hook failed; the stream goes on unchanged';
+
+// One patch per process, shared by every copy of this package: the hooks live on globalThis.
+const REGISTRY = Symbol.for('@rid/otel.http2-hooks');
+interface Registry {
+  request: Set<ClientRequestHook>;
+  stream: Set<ClientStreamHook>;
+  respond: Set<RespondHook>;
+  emit: Set<StreamEmitHook>;
+  clientPatched: boolean;
+  serverStreamPatched: boolean;
+  serverSessionPatched: boolean;
+}
+const g = globalThis as typeof globalThis & { [REGISTRY]?: Registry };
+const registry: Registry = (g[REGISTRY] ??= {
+  request: new Set(),
+  stream: new Set(),
+  respond: new Set(),
+  emit: new Set(),
+  clientPatched: false,
+  serverStreamPatched: false,
+  serverSessionPatched: false,
+});
+
+type RequestFn = (this: http2.ClientHttp2Session, headers?: Headers, options?: unknown) => http2.ClientHttp2Stream;
+
+/** Adds hooks around every `ClientHttp2Session#request`; false when the prototype probe failed. */
+export function addClientHooks(request: ClientRequestHook, stream: ClientStreamHook): boolean {
+  if (!patchClient()) return false;
+  registry.request.add(request);
+  registry.stream.add(stream);
+  return true;
+}
+
+export function removeClientHooks(request: ClientRequestHook, stream: ClientStreamHook): void {
+  registry.request.delete(request);
+  registry.stream.delete(stream);
+}
+
+function patchClient(): boolean {
+  if (registry.clientPatched) return true;
+  const proto = clientSessionPrototype();
+  if (proto === undefined || typeof proto.request !== 'function') {
+    logger.warn('HTTP/2 clients: ClientHttp2Session.prototype.request was not found on this Node; HTTP/2 calls get no request ID and no span');
+    return false;
+  }
+  const previous = proto.request as RequestFn;
+  proto.request = function request(this: http2.ClientHttp2Session, headers?: Headers, options?: unknown): http2.ClientHttp2Stream {
+    let sent = headers;
+    // An array is Node's raw-headers form: left as it is.
+    if (!Array.isArray(headers)) {
+      for (const hook of registry.request) sent = guard.call('h2:request', HOOK_FAILED, undefined, hook, this, sent) ?? sent;
+    }
+    let stream: http2.ClientHttp2Stream | undefined;
+    try {
+      // eslint-disable-next-line prefer-rest-params
+      stream = arguments.length > 1 ? previous.call(this, sent, options) : previous.call(this, sent);
+      return stream;
+    } finally {
+      for (const hook of registry.stream) guard.call('h2:stream', HOOK_FAILED, undefined, hook, stream, this);
+    }
+  } as typeof proto.request;
+  registry.clientPatched = true;
+  return true;
+}
+
+/** The prototype of client sessions, from one made on an in-memory duplex (no socket, no I/O) and destroyed at once. */
+function clientSessionPrototype(): { request: unknown } | undefined {
+  try {
+    const duplex = new Duplex({ read() {}, write: (_chunk, _encoding, done) => done() });
+    const session = http2.connect('http://probe.invalid', { createConnection: () => duplex });
+    session.on('error', () => {});
+    const proto = Object.getPrototypeOf(session) as { request: unknown };
+    session.destroy();
+    duplex.destroy();
+    return proto;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where a client session's requests go: `kAuthority` (`host:port`) and `kProtocol` (`http:`/`https:`). */
+export interface SessionTarget {
+  authority: string | undefined;
+  protocol: string | undefined;
+}
+
+let authoritySymbol: symbol | null | undefined;
+let protocolSymbol: symbol | null | undefined;
+
+export function targetOf(session: http2.ClientHttp2Session): SessionTarget {
+  const s = session as unknown as Record<symbol, unknown>;
+  if (authoritySymbol === undefined) {
+    const symbols = Object.getOwnPropertySymbols(session);
+    authoritySymbol = symbols.find((k) => k.description === 'authority') ?? null;
+    protocolSymbol = symbols.find((k) => k.description === 'protocol') ?? null;
+  }
+  const authority = authoritySymbol == null ? undefined : s[authoritySymbol];
+  const protocol = protocolSymbol == null ? undefined : s[protocolSymbol];
+  return {
+    authority: typeof authority === 'string' ? authority : fallbackAuthority(session),
+    protocol: typeof protocol === 'string' ? protocol : session.encrypted === true ? 'https:' : 'http:',
+  };
+}
+
+function fallbackAuthority(session: http2.ClientHttp2Session): string | undefined {
+  const socket = session.socket as { remoteAddress?: string; remotePort?: number; servername?: string } | undefined;
+  const host = socket?.servername || socket?.remoteAddress;
+  return host === undefined ? undefined : `${host}:${socket?.remotePort ?? ''}`;
+}
+
+/** For tests: whether the client session fields were found on this Node. */
+export function sessionFieldsFound(session: http2.ClientHttp2Session): boolean {
+  targetOf(session);
+  return typeof authoritySymbol === 'symbol' && typeof protocolSymbol === 'symbol';
+}
+
+type Respond = (this: http2.ServerHttp2Stream, ...args: unknown[]) => void;
+
+export function addRespondHook(hook: RespondHook): void {
+  registry.respond.add(hook);
+}
+
+export function removeRespondHook(hook: RespondHook): void {
+  registry.respond.delete(hook);
+}
+
+/** Adds a `'stream'` emit hook. Only the first one runs: each reads the stream's own context, so any one does. */
+export function addStreamEmitHook(hook: StreamEmitHook): void {
+  registry.emit.add(hook);
+}
+
+export function removeStreamEmitHook(hook: StreamEmitHook): void {
+  registry.emit.delete(hook);
+}
+
+/**
+ * Patches the server stream's `respond`, `respondWithFD` and `respondWithFile`, and its session's
+ * `emit`, from the first stream seen: called on `http2.server.stream.start`, before Node emits
+ * `'stream'` for it, so the first stream gets them too. False when the probe failed.
+ */
+export function patchServerStream(stream: http2.ServerHttp2Stream): boolean {
+  if (!registry.serverStreamPatched) {
+    registry.serverStreamPatched = true;
+    const proto = Object.getPrototypeOf(stream) as Record<string, unknown>;
+    let found = 0;
+    // The headers are the first argument of respond, the second of respondWithFD/respondWithFile.
+    for (const [name, at] of [['respond', 0], ['respondWithFD', 1], ['respondWithFile', 1]] as const) {
+      const previous = proto[name];
+      if (typeof previous !== 'function') continue;
+      found++;
+      proto[name] = patchedRespond(previous as Respond, at);
+    }
+    if (found !== 3) logger.warn(`HTTP/2 servers: ${3 - found} of ServerHttp2Stream's respond methods were not found on this Node; their responses carry no echo`);
+  }
+  if (!registry.serverSessionPatched) {
+    registry.serverSessionPatched = true;
+    const session = stream.session;
+    const proto = session === undefined ? undefined : (Object.getPrototypeOf(session) as { emit?: unknown });
+    if (proto === undefined || typeof proto.emit !== 'function') {
+      logger.warn('HTTP/2 servers: the session emit was not found on this Node; handlers run outside the request context');
+      return false;
+    }
+    const previous = proto.emit as (this: unknown, ...args: unknown[]) => boolean;
+    proto.emit = function emit(this: unknown, event: unknown, stream: unknown) {
+      // eslint-disable-next-line prefer-rest-params
+      const args = arguments;
+      if (event !== 'stream' || registry.emit.size === 0) return previous.apply(this, args as unknown as unknown[]);
+      const hook = registry.emit.values().next().value!;
+      return hook(stream as http2.ServerHttp2Stream, () => previous.apply(this, args as unknown as unknown[]));
+    };
+  }
+  return true;
+}
+
+function patchedRespond(previous: Respond, at: 0 | 1): Respond {
+  return function respond(this: http2.ServerHttp2Stream, ...args: unknown[]): void {
+    if (registry.respond.size > 0) {
+      let headers = args[at] as Headers | undefined;
+      if (!Array.isArray(headers)) {
+        for (const hook of registry.respond) headers = guard.call('h2:respond', HOOK_FAILED, undefined, hook, this, headers) ?? headers;
+        args[at] = headers;
+      }
+    }
+    return previous.apply(this, args);
+  };
+}
+
+/** For tests: whether each server patch was made. */
+export function serverPatches(): { stream: boolean; session: boolean } {
+  return { stream: registry.serverStreamPatched, session: registry.serverSessionPatched };
+}
+
+/**
+ * Whether another instrumentation patched `node:http2` (shimmer marks what it wraps with
+ * `__wrapped`): it makes its own spans then, and ours would double them.
+ */
+export function otherHttp2Instrumentation(): boolean {
+  return isWrapped(http2.connect) || isWrapped(http2.createServer) || isWrapped(http2.createSecureServer);
+}
+
+/** Whether `headers` has `key` (lower case) under any casing. */
+export function hasHeader(headers: Headers, key: string): boolean {
+  if (headers[key] !== undefined) return true;
+  for (const name in headers) if (name.length === key.length && name.toLowerCase() === key) return true;
+  return false;
+}
+
+function isWrapped(fn: unknown): boolean {
+  return typeof fn === 'function' && (fn as { __wrapped?: unknown }).__wrapped === true;
+}

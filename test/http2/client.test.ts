@@ -1,0 +1,96 @@
+import '../support/otel';
+import * as assert from 'node:assert/strict';
+import type { IncomingHttpHeaders } from 'node:http2';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { getRequestId, runWithRequestId } from '../../src';
+import { finishedSpans, waitForSpans } from '../support/otel';
+import { useTestScope } from '../support/scope';
+import { connect, h2request, startH2, type H2Server } from './h2';
+
+/** HTTP/2 clients are covered on every Node line (the session's request() is patched; no channel needed). */
+describe('HTTP/2 clients (http2.connect().request())', () => {
+  const scope = useTestScope();
+  let downstream: H2Server;
+  let received: IncomingHttpHeaders[] = [];
+  beforeEach(async () => {
+    received = [];
+    downstream = await startH2((server) =>
+      server.on('stream', (stream, headers) => {
+        received.push(headers);
+        const status = headers[':path'] === '/fail' ? 500 : 200;
+        stream.respond({ ':status': status });
+        stream.end('ok');
+      }),
+    );
+  });
+  afterEach(() => downstream.close());
+
+  it('carries the current request ID and the trace, from a copy: the caller\'s headers object is untouched', async () => {
+    scope.instrument();
+    const headers = { ':path': '/a', 'x-other': '1' };
+    const snapshot = { ...headers };
+    const parent = trace.getTracer('test').startSpan('parent');
+    await runWithRequestId('outgoing-id-1', () => trace.getTracer('t').startActiveSpan('caller', (caller) => h2request(downstream.url, headers).finally(() => caller.end())));
+    parent.end();
+    assert.deepEqual(headers, snapshot);
+    assert.equal(received[0]['x-request-id'], 'outgoing-id-1');
+    assert.equal(received[0]['x-other'], '1');
+    const [client] = await waitForSpans(SpanKind.CLIENT, 1);
+    assert.ok(client, 'a CLIENT span for the stream');
+    assert.match(String(received[0].traceparent), new RegExp(`^00-${client.spanContext().traceId}-${client.spanContext().spanId}-01$`));
+    const caller = finishedSpans().find((s) => s.name === 'caller')!;
+    assert.equal(client.spanContext().traceId, caller.spanContext().traceId);
+    assert.equal(client.attributes['http.request.method'], 'GET');
+    assert.equal(client.attributes['network.protocol.version'], '2');
+    assert.equal(client.attributes['server.address'], '127.0.0.1');
+    assert.equal(client.attributes['server.port'], Number(new URL(downstream.url).port));
+    assert.equal(client.attributes['url.full'], `${downstream.url}/a`);
+    assert.equal(client.attributes['http.response.status_code'], 200);
+    assert.equal(client.attributes['request.id'], 'outgoing-id-1', 'RequestIdSpanProcessor stamps it');
+  });
+
+  it('a header the app set wins; outside a request nothing is added', async () => {
+    scope.instrument();
+    await runWithRequestId('outgoing-id-2', () => h2request(downstream.url, { 'X-Request-Id': 'app-set' }));
+    assert.equal(received[0]['x-request-id'], 'app-set');
+    await h2request(downstream.url);
+    assert.equal(received[1]['x-request-id'], undefined);
+    assert.equal(getRequestId(), undefined);
+  });
+
+  it('propagateTo decides as for http and fetch: a host outside the list gets no ID, but still the trace', async () => {
+    scope.instrument({ propagateTo: ['api.internal'] });
+    await runWithRequestId('outgoing-id-3', () => h2request(downstream.url));
+    assert.equal(received[0]['x-request-id'], undefined);
+    assert.ok(received[0].traceparent);
+    scope.instrument({ propagateTo: (d) => d.hostname === '127.0.0.1' && d.protocol === 'http:' });
+    await runWithRequestId('outgoing-id-4', () => h2request(downstream.url));
+    assert.equal(received[1]['x-request-id'], 'outgoing-id-4');
+  });
+
+  it('a 5xx response: error status on the CLIENT span; many streams on one session each get their own span', async () => {
+    scope.instrument();
+    const session = connect(downstream.url);
+    try {
+      await Promise.all([h2request(session, { ':path': '/fail' }), ...Array.from({ length: 20 }, () => h2request(session))]);
+    } finally {
+      session.close();
+    }
+    const spans = await waitForSpans(SpanKind.CLIENT, 21);
+    assert.equal(spans.length, 21);
+    const failed = spans.filter((s) => s.status.code === SpanStatusCode.ERROR);
+    assert.equal(failed.length, 1);
+    assert.equal(failed[0].attributes['http.response.status_code'], 500);
+  });
+
+  it('request() on a closed session throws as before, and leaves no span open', async () => {
+    scope.instrument();
+    const session = connect(downstream.url);
+    await h2request(session);
+    session.destroy();
+    assert.throws(() => session.request({ ':path': '/' }), { code: 'ERR_HTTP2_INVALID_SESSION' });
+    const spans = await waitForSpans(SpanKind.CLIENT, 2);
+    assert.equal(spans.length, 2);
+    assert.deepEqual(spans.map((s) => s.status.code).sort(), [SpanStatusCode.UNSET, SpanStatusCode.ERROR]);
+  });
+});
