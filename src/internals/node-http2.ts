@@ -41,6 +41,8 @@ interface Registry {
   clientPatched: boolean;
   serverStreamPatched: boolean;
   serverSessionPatched: boolean;
+  /** How many of respond, respondWithFD and respondWithFile were found and patched. */
+  respondMethods: number;
 }
 const g = globalThis as typeof globalThis & { [REGISTRY]?: Registry };
 const registry: Registry = (g[REGISTRY] ??= {
@@ -51,6 +53,7 @@ const registry: Registry = (g[REGISTRY] ??= {
   clientPatched: false,
   serverStreamPatched: false,
   serverSessionPatched: false,
+  respondMethods: 0,
 });
 
 type RequestFn = (this: http2.ClientHttp2Session, headers?: Headers, options?: unknown) => http2.ClientHttp2Stream;
@@ -182,16 +185,17 @@ export function patchServerStream(stream: http2.ServerHttp2Stream): boolean {
       found++;
       proto[name] = patchedRespond(previous as Respond, at);
     }
+    registry.respondMethods = found;
     if (found !== 3) logger.warn(`HTTP/2 servers: ${3 - found} of ServerHttp2Stream's respond methods were not found on this Node; their responses carry no echo`);
   }
   if (!registry.serverSessionPatched) {
-    registry.serverSessionPatched = true;
     const session = stream.session;
     const proto = session === undefined ? undefined : (Object.getPrototypeOf(session) as { emit?: unknown });
     if (proto === undefined || typeof proto.emit !== 'function') {
       logger.warn('HTTP/2 servers: the session emit was not found on this Node; handlers run outside the request context');
       return false;
     }
+    registry.serverSessionPatched = true;
     const previous = proto.emit as (this: unknown, ...args: unknown[]) => boolean;
     proto.emit = function emit(this: unknown, event: unknown, stream: unknown) {
       // eslint-disable-next-line prefer-rest-params
@@ -217,9 +221,9 @@ function patchedRespond(previous: Respond, at: 0 | 1): Respond {
   };
 }
 
-/** For tests: whether each server patch was made. */
-export function serverPatches(): { stream: boolean; session: boolean } {
-  return { stream: registry.serverStreamPatched, session: registry.serverSessionPatched };
+/** For tests: which patches were made (the server ones once a stream was seen). */
+export function patches(): { client: boolean; respondMethods: number; session: boolean } {
+  return { client: registry.clientPatched, respondMethods: registry.respondMethods, session: registry.serverSessionPatched };
 }
 
 /**

@@ -1,0 +1,84 @@
+import '../support/otel';
+import * as assert from 'node:assert/strict';
+import * as http2 from 'node:http2';
+import { SpanKind } from '@opentelemetry/api';
+import { InstrumentationBase } from '@opentelemetry/instrumentation';
+import { patches, sessionFieldsFound, targetOf } from '../../src/internals/node-http2';
+import { finishedSpans, waitForSpans } from '../support/otel';
+import { useTestScope } from '../support/scope';
+import { connect, h2request, HTTP2_SERVERS, startH2 } from '../http2/h2';
+
+// The module object itself (an `import * as` namespace has read-only bindings).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const http2Module = require('node:http2') as typeof http2;
+
+/** A stand-in for an HTTP/2 instrumentation that patches node:http2 through OTel's _wrap (shimmer). */
+class OtherHttp2Instrumentation extends InstrumentationBase {
+  constructor() {
+    super('other-http2', '1.0.0', { enabled: false });
+  }
+  protected init(): [] {
+    return [];
+  }
+  wrapConnect(): void {
+    this._wrap(http2Module, 'connect', (original) => function (this: unknown, ...args: unknown[]) {
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } as never);
+  }
+  unwrapConnect(): void {
+    if ((http2Module.connect as { __wrapped?: boolean }).__wrapped) this._unwrap(http2Module, 'connect');
+  }
+}
+
+describe('internals/node-http2 (the probes of node:http2 that fall back loudly)', () => {
+  const scope = useTestScope();
+
+  it(`patches ClientHttp2Session.prototype.request on this Node (${process.version})`, () => {
+    scope.instrument();
+    assert.equal(patches().client, true, 'the client session prototype probe failed: HTTP/2 calls get no ID and no span');
+  });
+
+  it("reads a client session's authority and protocol from its own fields", async () => {
+    const server = await startH2((s) => s.on('stream', (st) => (st.respond(), st.end())));
+    const session = connect(server.url);
+    try {
+      assert.equal(sessionFieldsFound(session), true, 'kAuthority/kProtocol were not found: destinations come from the socket');
+      assert.deepEqual(targetOf(session), { authority: new URL(server.url).host, protocol: 'http:' });
+    } finally {
+      session.close();
+      await server.close();
+    }
+  });
+
+  if (HTTP2_SERVERS) {
+    it('patches the server stream respond methods and the session emit at the first stream (Node 22+)', async () => {
+      scope.instrument();
+      const server = await startH2((s) => s.on('stream', (st) => (st.respond(), st.end())));
+      try {
+        await h2request(server.url);
+      } finally {
+        await server.close();
+      }
+      assert.deepEqual({ respondMethods: patches().respondMethods, session: patches().session }, { respondMethods: 3, session: true });
+    });
+  }
+
+  it('makes no spans of its own when another instrumentation patched node:http2', async () => {
+    scope.instrument();
+    const other = new OtherHttp2Instrumentation();
+    const server = await startH2((s) => s.on('stream', (st) => (st.respond(), st.end())));
+    try {
+      other.wrapConnect();
+      await h2request(server.url);
+      await new Promise((r) => setTimeout(r, 20));
+      assert.equal(finishedSpans(SpanKind.CLIENT).length, 0);
+      assert.equal(finishedSpans(SpanKind.SERVER).length, 0);
+      other.unwrapConnect();
+      await h2request(server.url);
+      assert.equal((await waitForSpans(SpanKind.CLIENT, 1)).length, 1);
+    } finally {
+      other.unwrapConnect();
+      await server.close();
+    }
+  });
+});
