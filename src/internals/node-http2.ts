@@ -87,7 +87,6 @@ function patchClient(): boolean {
     }
     let stream: http2.ClientHttp2Stream | undefined;
     try {
-      // eslint-disable-next-line prefer-rest-params
       stream = arguments.length > 1 ? previous.call(this, sent, options) : previous.call(this, sent);
       return stream;
     } finally {

@@ -1,6 +1,7 @@
 import '../support/otel';
 import * as assert from 'node:assert/strict';
-import * as http2 from 'node:http2';
+import { closeSync, openSync } from 'node:fs';
+import type * as http2 from 'node:http2';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
@@ -180,8 +181,8 @@ if (HTTP2_SERVERS) describe('HTTP/2 servers (node:http2, Node 22+)', () => {
     const { url } = await serve((server) =>
       server.on('stream', (stream, headers) => {
         if (headers[':path'] === '/fd') {
-          const fd = require('node:fs').openSync(file, 'r') as number;
-          stream.on('close', () => require('node:fs').closeSync(fd));
+          const fd = openSync(file, 'r');
+          stream.on('close', () => closeSync(fd));
           stream.respondWithFD(fd, { 'content-type': 'text/plain' });
         } else {
           stream.respondWithFile(file, { 'content-type': 'text/plain' });
