@@ -10,6 +10,7 @@
  * enable `@opentelemetry/instrumentation-grpc` (which patches grpc-js as it is required) first.
  */
 import type * as grpcTypes from '@grpc/grpc-js';
+import { getRequestId } from '../../src';
 
 export const ECHO_SERVICE = 'rid.test.Echo';
 export const UNARY_PATH = `/${ECHO_SERVICE}/Unary`;
@@ -28,6 +29,8 @@ export interface EchoReply {
 /** One call as the server saw it. */
 export interface GrpcCall {
   path: string;
+  /** What `getRequestId()` returned in the server's handler. */
+  requestId: string | undefined;
   request: EchoRequest;
   metadata: Record<string, string[]>;
 }
@@ -87,7 +90,7 @@ export async function startGrpc(): Promise<GrpcFixture> {
   server.addService(echoServiceDefinition, {
     Unary(call: grpcTypes.ServerUnaryCall<EchoRequest, EchoReply>, callback: grpcTypes.sendUnaryData<EchoReply>) {
       const metadata = metadataObject(call.metadata);
-      calls.push({ path: UNARY_PATH, request: call.request, metadata });
+      calls.push({ path: UNARY_PATH, requestId: getRequestId(), request: call.request, metadata });
       const code = failures.shift();
       if (code !== undefined) {
         callback({ code, details: `scripted failure ${code}` });
