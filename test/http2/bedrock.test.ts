@@ -1,6 +1,9 @@
 import '../support/otel';
 import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { ConverseCommand, ConverseStreamCommand, type BedrockRuntimeClient, type Message } from '@aws-sdk/client-bedrock-runtime';
 import { AWS_CALL_EVENT, getRequestId } from '../../src';
@@ -112,5 +115,42 @@ describe('AWS request IDs over HTTP/2: the real @aws-sdk/client-bedrock-runtime'
     const [span] = bedrockClientSpans(await waitForSpans(SpanKind.CLIENT, 1));
     assert.ok(span);
     assert.equal(span.attributes['aws.request_id'], undefined);
+  });
+});
+
+interface FixtureSpan {
+  name: string;
+  kind: SpanKind;
+  spanId: string;
+  parentSpanId?: string;
+  scope: string;
+  attributes: Record<string, unknown>;
+  events: { name: string; attributes?: Record<string, unknown> }[];
+}
+
+describe('Bedrock Runtime under instrumentation-aws-sdk (a child process: it patches the SDK as it loads)', () => {
+  it("throttled then ok: each attempt's ID on our CLIENT span under the operation span, the last on the operation span, two aws.call events", async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, '../fixtures/bedrock-app.ts')], {
+      cwd: join(__dirname, '../..'),
+      timeout: 60000,
+    });
+    const result = JSON.parse(stdout.trim().split('\n').pop()!) as { status: number; metadata: { requestId: string; attempts: number }; sent: string[]; spans: FixtureSpan[] };
+    assert.equal(result.status, 200);
+    assert.equal(result.metadata.attempts, 2);
+    const [throttledId, okId] = result.sent;
+    assert.equal(result.metadata.requestId, okId);
+    const operation = result.spans.filter((s) => s.scope === '@opentelemetry/instrumentation-aws-sdk');
+    assert.equal(operation.length, 1, 'one operation span');
+    assert.equal(operation[0].attributes['aws.request_id'], okId);
+    const attempts = result.spans.filter((s) => s.scope === '@rid/otel' && s.kind === SpanKind.CLIENT);
+    assert.deepEqual(attempts.map((s) => [s.attributes['aws.request_id'], s.attributes['http.response.status_code'], s.parentSpanId]), [
+      [throttledId, 429, operation[0].spanId],
+      [okId, 200, operation[0].spanId],
+    ]);
+    const server = result.spans.find((s) => s.kind === SpanKind.SERVER)!;
+    assert.deepEqual(
+      server.events.filter((e) => e.name === AWS_CALL_EVENT).map((e) => e.attributes?.['aws.request_id']),
+      [throttledId, okId],
+    );
   });
 });

@@ -99,6 +99,18 @@ if (HTTP2_SERVERS) describe('HTTP/2 servers (node:http2, Node 22+)', () => {
     assert.equal(own.headers['x-request-id'], 'set-by-app');
   });
 
+  it("'stream' API: a header the app passes to respond() wins, in any case", async () => {
+    scope.instrument();
+    const { url } = await serve((server) =>
+      server.on('stream', (stream) => {
+        stream.respond({ ':status': 200, 'X-Request-Id': 'chosen-by-app' });
+        stream.end();
+      }),
+    );
+    const res = await h2request(url, { 'x-request-id': 'incoming-2' });
+    assert.equal(res.headers['x-request-id'], 'chosen-by-app');
+  });
+
   it('an invalid incoming ID is replaced, never echoed raw, and kept escaped as request.id.original', async () => {
     scope.instrument();
     const { url } = await serve(streamHandler);
