@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SpanKind } from '@opentelemetry/api';
+import type { FixtureSpan } from '../fixtures/serve-once';
 
 const run = promisify(execFile);
 const fixture = join(__dirname, '../fixtures/grpc-app.ts');
@@ -12,7 +13,7 @@ interface Result {
   handlerId: string;
   grpcMetadata: Record<string, string[]>;
   grpcRequestId: string | undefined;
-  spans: { name: string; kind: SpanKind; scope: string; requestId?: string }[];
+  spans: FixtureSpan[];
 }
 
 async function fixtureRun(mode: string): Promise<Result> {
@@ -33,7 +34,7 @@ describe('gRPC (@grpc/grpc-js over node:http2), in a child process', () => {
     assert.equal(result.spans.filter((s) => s.scope === '@rid/otel').length, 0, 'no HTTP/2 span of ours for a gRPC call');
     assert.deepEqual(result.grpcMetadata['x-request-id'], [result.handlerId]);
     assert.equal(result.grpcRequestId, result.handlerId);
-    for (const span of grpcSpans) assert.equal(span.requestId, result.handlerId);
+    for (const span of grpcSpans) assert.equal(span.attributes['request.id'], result.handlerId);
   });
 
   it('without it: no gRPC spans at all, and the call still carries the ID as x-request-id metadata', async () => {
