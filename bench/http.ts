@@ -21,11 +21,12 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpus, loadavg } from 'node:os';
-import { benchEnv, pinToCpu, startServer, type ServerProcess } from './lib/child';
+import { loadavg } from 'node:os';
+import { benchEnv, startServer, type ServerProcess } from './lib/child';
 import { KeepAliveClient } from './lib/load';
 import { formatProfileSummary, summarizeProfile } from './lib/profile';
-import { medianCI, quantile, quartiles, round, type Quartiles } from './lib/stats';
+import { pinServers, ratioSummary, serverSummary, startAll, type Pair, type PairSummary, type ServerSummary } from './lib/report';
+import { round } from './lib/stats';
 
 const argv = process.argv.slice(2);
 const flag = (name: string): boolean => argv.includes(name);
@@ -80,13 +81,6 @@ for (const s of SERVERS) {
   if (snapshot !== undefined) LABELS[s] = `${LABELS[kind]} [${snapshot}]`;
 }
 
-interface Pair {
-  num: string;
-  den: string;
-  label: string;
-  /** Upper bound on the median ratio, when the issue sets one. */
-  target?: number;
-}
 const DEFAULT_PAIRS: Pair[] = [
   { num: 'rid', den: 'manual', label: '(2)/(4) RequestIdInstrumentation vs hand-written', target: 1.0 },
   { num: 'register', den: 'manual', label: '(3)/(4) register set-up vs hand-written', target: 1.05 },
@@ -140,23 +134,6 @@ async function load(server: ServerProcess, requests: number, keepFirstHead = fal
   return result;
 }
 
-interface ServerSummary {
-  server: string;
-  label: string;
-  cpuUsPerRequest: Quartiles;
-  reqPerSec: Quartiles;
-  p50LatencyMs: number;
-  p99LatencyMs: number;
-  spansExported: number;
-}
-
-interface PairSummary extends Pair {
-  ratio: Quartiles;
-  /** 95 % bootstrap interval of the median ratio: how far the verdict is from the noise. */
-  medianCI95: { low: number; high: number };
-  pass?: boolean;
-}
-
 let pinnedCpus = 'not pinned';
 
 async function main(): Promise<void> {
@@ -167,18 +144,10 @@ async function main(): Promise<void> {
   try {
     // Start them all at once (start-up is mostly module loading); stop the ones that did start if one fails.
     const variants = SERVERS.flatMap((variant) => Array.from({ length: REPLICAS }, () => variant));
-    const starting = await Promise.allSettled(variants.map((variant) => startServer(variant, { env })));
-    for (const s of starting) if (s.status === 'fulfilled') servers.push(s.value);
-    const failed = starting.find((s) => s.status === 'rejected');
-    if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
+    servers.push(...(await startAll(variants.map((variant) => startServer(variant, { env })))));
 
     // The load generator on CPU 0, every server on the last CPU (only one is loaded at a time).
-    let pinned = false;
-    if (PIN) {
-      const last = cpus().length - 1;
-      pinned = servers.every((s) => pinToCpu(s.pid, last)) && pinToCpu(process.pid, 0);
-      pinnedCpus = pinned ? `load generator on CPU 0, servers on CPU ${last}` : 'not pinned (taskset failed)';
-    }
+    if (PIN) pinnedCpus = pinServers(servers.map((s) => s.pid));
 
     // Warm-up: JIT, connection set-up, the batch processor's first exports.
     for (const s of servers) await load(s, WARMUP, true);
@@ -215,28 +184,11 @@ async function main(): Promise<void> {
 
     const serverSummaries: ServerSummary[] = [];
     for (const variant of SERVERS) {
-      const all = concat(lat.get(variant)!);
       let exported = 0;
       for (const s of servers) if (s.variant === variant) exported += (await s.call<{ exported: number }>('stats')).exported;
-      serverSummaries.push({
-        server: variant,
-        label: LABELS[variant],
-        cpuUsPerRequest: mapQ(quartiles(cpu.get(variant)!), 2),
-        reqPerSec: mapQ(quartiles(rps.get(variant)!), 0),
-        p50LatencyMs: round(quantile(all, 0.5) / 1000, 3),
-        p99LatencyMs: round(quantile(all, 0.99) / 1000, 3),
-        spansExported: exported,
-      });
+      serverSummaries.push(serverSummary(variant, LABELS[variant], cpu.get(variant)!, rps.get(variant)!, lat.get(variant)!, exported));
     }
-    const pairSummaries: PairSummary[] = PAIRS.map((p) => {
-      const num = cpu.get(p.num)!;
-      const den = cpu.get(p.den)!;
-      const perRound = num.map((x, i) => x / den[i]);
-      const ratio = mapQ(quartiles(perRound), 3);
-      const ci = medianCI(perRound);
-      const medianCI95 = { low: round(ci.low, 3), high: round(ci.high, 3) };
-      return { ...p, ratio, medianCI95, pass: p.target === undefined ? undefined : ratio.median <= p.target };
-    });
+    const pairSummaries: PairSummary[] = PAIRS.map((p) => ratioSummary(p, cpu.get(p.num)!, cpu.get(p.den)!));
 
     const meta = {
       date: new Date().toISOString(),
@@ -294,20 +246,6 @@ async function profile(servers: ServerProcess[]): Promise<void> {
     console.log(formatProfileSummary(`${LABELS[variant]}, ${PROFILE_REQUESTS} requests (${path})`, summarizeProfile(path, 40), PROFILE_REQUESTS));
     console.log();
   }
-}
-
-function concat(parts: Float64Array[]): Float64Array {
-  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
-function mapQ(q: Quartiles, digits: number): Quartiles {
-  return { q1: round(q.q1, digits), median: round(q.median, digits), q3: round(q.q3, digits), min: round(q.min, digits), max: round(q.max, digits) };
 }
 
 export function formatTable(

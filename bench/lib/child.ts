@@ -59,6 +59,8 @@ let serverScript: string | undefined;
 export interface StartOptions {
   /** Extra node flags for the server (e.g. --expose-gc). */
   execArgv?: string[];
+  /** The Node binary to run the server with (default this process's; HTTP/2 variants need 22+, see lib/node-bin.ts). */
+  execPath?: string;
   env?: NodeJS.ProcessEnv;
   startTimeoutMs?: number;
 }
@@ -80,6 +82,7 @@ export function startServer(variant: string, options: StartOptions = {}): Promis
   serverScript ??= transpileServers();
   const child: ChildProcess = fork(serverScript, [variant], {
     execArgv: options.execArgv ?? [],
+    execPath: options.execPath ?? process.execPath,
     env: options.env ?? benchEnv(),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

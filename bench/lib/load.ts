@@ -129,20 +129,8 @@ export class KeepAliveClient {
 
   private finish(err?: Error): void {
     const run = this.active;
-    if (run === undefined) return;
     this.active = undefined;
-    clearTimeout(run.timer);
-    if (err !== undefined) {
-      this.close();
-      return run.reject(err);
-    }
-    run.resolve({
-      requests: run.done,
-      wallMs: Number(process.hrtime.bigint() - run.t0) / 1e6,
-      latenciesUs: run.latencies,
-      non2xx: run.non2xx,
-      firstHead: run.firstHead,
-    });
+    endRun<Run, LoadResult>(run, err, () => this.close(), (r) => ({ latenciesUs: r.latencies, non2xx: r.non2xx, firstHead: r.firstHead }));
   }
 }
 
@@ -167,6 +155,35 @@ interface Run {
   timer: NodeJS.Timeout;
   resolve: (result: LoadResult) => void;
   reject: (err: Error) => void;
+}
+
+/** What every load client's run has. */
+interface RunBase<T> {
+  done: number;
+  t0: bigint;
+  timer: NodeJS.Timeout;
+  resolve: (result: T) => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * Ends a load client's run (`run`, already taken off the client): clears its timer, then on `err`
+ * closes the client and rejects the run, else resolves it with its count, its wall time and `rest`.
+ */
+export function endRun<R extends RunBase<T>, T extends { requests: number; wallMs: number }>(
+  run: R | undefined,
+  err: Error | undefined,
+  close: () => void,
+  rest: (run: R) => Omit<T, 'requests' | 'wallMs'>,
+): void {
+  if (run === undefined) return;
+  clearTimeout(run.timer);
+  if (err !== undefined) {
+    close();
+    run.reject(err);
+    return;
+  }
+  run.resolve({ requests: run.done, wallMs: Number(process.hrtime.bigint() - run.t0) / 1e6, ...rest(run) } as T);
 }
 
 /** One run on fresh connections, closed at the end. */

@@ -49,6 +49,22 @@ export function slope(ys: readonly number[], xs: readonly number[] = ys.map((_, 
 
 export const round = (x: number, digits: number): number => +x.toFixed(digits);
 
+/** Quartiles rounded to `digits` decimals (for JSON and tables). */
+export function mapQ(q: Quartiles, digits: number): Quartiles {
+  return { q1: round(q.q1, digits), median: round(q.median, digits), q3: round(q.q3, digits), min: round(q.min, digits), max: round(q.max, digits) };
+}
+
+/** The arrays one after the other. */
+export function concat(parts: Float64Array[]): Float64Array {
+  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
 /**
  * A 95 % confidence interval of the median of `xs` by bootstrap (resampling with replacement),
  * with a fixed-seed generator so that the same numbers give the same interval.
