@@ -32,6 +32,17 @@
  *   sdk-als         (1) + that subscriber entering a second AsyncLocalStorage for the request
  *   sdk-otelctx     (1) + the request's state put in the OTel context instead, by a propagator's extract
  *   sdk-prepend     (1) + a no-op 'request' listener prepended on the server
+ *
+ * HTTP/2 variants (h2c, `http2.createServer` and its core `'stream'` API; bench/h2-server.ts runs
+ * them under Node 22+, the lines with HTTP/2 diagnostics channels):
+ *   h2-bare     no OTel: every stream gets `respond({ ':status': 200 })` and the body
+ *   h2-minimum  (1)'s SDK + the hand-written minimum for HTTP/2, per stream: read x-request-id
+ *               or crypto.randomUUID(), extract the incoming trace context, start a SERVER
+ *               span with the request's method/path and `request.id`, make it active
+ *               (context.with) while the handler runs, respond() with the header, end the span
+ *               when the stream closes
+ *   h2-rid      (2): (1)'s SDK + RequestIdInstrumentation around h2-bare's handler, with no
+ *               hand-written span or header: the instrumentation makes them
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
@@ -60,6 +71,8 @@ function fromSrc<T>(...paths: string[]): T {
 }
 let otelPropagator: import('@opentelemetry/api').TextMapPropagator | undefined;
 let prependNoop = false;
+/** For the HTTP/2 variants: the core API's 'stream' handler (the server is then http2.createServer). */
+let streamHandler: ((stream: import('node:http2').ServerHttp2Stream, headers: import('node:http2').IncomingHttpHeaders) => void) | undefined;
 
 interface Flushable {
   forceFlush(): Promise<void>;
@@ -204,16 +217,80 @@ switch (kind) {
     prependNoop = true;
     handler = plainHandler;
     break;
+  case 'h2-bare':
+  case 'h2-rid':
+    if (kind === 'h2-rid') startSdk('instrumentation');
+    handler = plainHandler;
+    streamHandler = (stream) => {
+      stream.respond({ ':status': 200 });
+      stream.end(BODY);
+    };
+    break;
+  case 'h2-minimum': {
+    startSdk('none');
+    const api = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
+    const tracer = api.trace.getTracer('bench-h2-minimum');
+    handler = plainHandler;
+    // What a user writes by hand for HTTP/2 (nobody makes a span for node:http2): no validation,
+    // no propagation downstream, no getRequestId().
+    streamHandler = (stream, headers) => {
+      const id = (headers['x-request-id'] as string | undefined) || randomUUID();
+      const parent = api.propagation.extract(api.ROOT_CONTEXT, headers);
+      const method = headers[':method'] as string;
+      const span = tracer.startSpan(
+        method,
+        {
+          kind: api.SpanKind.SERVER,
+          attributes: { 'http.request.method': method, 'url.path': headers[':path'] as string, 'network.protocol.version': '2' },
+        },
+        parent,
+      );
+      span.setAttribute('request.id', id);
+      stream.once('close', () => span.end());
+      api.context.with(api.trace.setSpan(parent, span), () => {
+        stream.respond({ ':status': 200, 'x-request-id': id });
+        span.setAttribute('http.response.status_code', 200);
+        stream.end(BODY);
+      });
+    };
+    break;
+  }
   default:
     throw new Error(`unknown server variant ${JSON.stringify(variant)}`);
 }
 
 // After the SDK: HttpInstrumentation patches node:http when it is required.
 const http = require('node:http') as typeof import('node:http');
+const http2 = require('node:http2') as typeof import('node:http2');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-const server: Server = http.createServer({ keepAliveTimeout: 60_000 }, handler);
-if (prependNoop) server.prependListener('request', () => {});
+/** What `exit` and the port report need of either kind of server. */
+interface BenchServer {
+  listen(port: number, host: string, cb: () => void): unknown;
+  address(): AddressInfo | string | null;
+  close(): unknown;
+}
+let server: BenchServer;
+let closeConnections: () => void;
+if (streamHandler === undefined) {
+  const h1: Server = http.createServer({ keepAliveTimeout: 60_000 }, handler);
+  if (prependNoop) h1.prependListener('request', () => {});
+  server = h1;
+  closeConnections = () => h1.closeAllConnections();
+} else {
+  const h2 = http2.createServer({ settings: { maxConcurrentStreams: 1000 } });
+  const sessions = new Set<import('node:http2').ServerHttp2Session>();
+  h2.on('session', (session) => {
+    sessions.add(session);
+    session.on('close', () => sessions.delete(session));
+    session.on('error', () => {});
+  });
+  h2.on('stream', streamHandler);
+  server = h2;
+  closeConnections = () => {
+    for (const session of sessions) session.destroy();
+  };
+}
 let profiler: import('node:inspector').Session | undefined;
 
 type Command = { id: number; cmd: 'cpu' | 'stats' | 'gc' | 'profile-start' | 'profile-stop' | 'exit'; path?: string };
@@ -237,7 +314,7 @@ async function handle(message: Command): Promise<void> {
       return;
     }
     case 'stats':
-      reply(message.id, { exported: exporter?.exported ?? 0, memory: process.memoryUsage() });
+      reply(message.id, { exported: exporter?.exported ?? 0, memory: process.memoryUsage(), node: process.version });
       return;
     case 'gc': {
       // Spans still waiting in the batch processor are live memory; flush them so every reading
@@ -271,7 +348,7 @@ async function handle(message: Command): Promise<void> {
       return;
     }
     case 'exit':
-      server.closeAllConnections();
+      closeConnections();
       server.close();
       await flushable?.forceFlush();
       reply(message.id, {});
