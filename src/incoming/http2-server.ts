@@ -6,7 +6,7 @@ import { requestPath } from '../config/matchers';
 import { NO_REQUEST_STATE, REQUEST_ID_CONTEXT_KEY, requestIdStorage, stampServerSpan, type RequestIdState } from '../context/request-state';
 import type { Guard } from '../diag';
 import type { IncomingAdapter } from '../internal-types';
-import { otherHttp2Instrumentation, patchServerStream, hasHeader, type Headers } from '../internals/node-http2';
+import { hasHeader, otherHttp2Instrumentation, patchServerStream, type Headers, type StreamEmitHook } from '../internals/node-http2';
 import { recordDecision } from '../propagator';
 import type { Http2IncomingRequest } from '../types';
 import { decideRequestIds } from './decide';
@@ -17,17 +17,17 @@ export interface StreamStartMessage {
   headers: IncomingHttpHeaders;
 }
 
-/** One incoming stream, from its start to its close, kept on the stream. */
+/** One incoming stream, from its start to its close, kept on the stream (every field set from the start: one shape). */
 class Exchange {
-  /** The echo headers the core asked for, `[key, value, …]`, added in `respond()`. */
+  /** The echo headers the core asked for, `[key, value, …]`, added in the first `respond*()`. */
   echo: string[] | undefined = undefined;
+  state: RequestIdState | undefined = undefined;
+  /** The context the handler and the stream's listeners run in: the SERVER span (when we make one) and the request's state. */
+  context: Context = ROOT_CONTEXT;
+  span: Span | undefined = undefined;
   status = 0;
-  constructor(
-    readonly state: RequestIdState | undefined,
-    /** The context the handler runs in: the SERVER span (when we make one) and the request's state. */
-    readonly context: Context,
-    readonly span: Span | undefined,
-  ) {}
+  /** No OTel context manager is registered: the state goes in our own store instead. */
+  ownStore = false;
 }
 
 /** The request the core and the user's hooks see: the fields of IncomingMessage they read. */
@@ -47,17 +47,14 @@ class Http2Request implements Http2IncomingRequest {
   }
 }
 
-/** The echo, collected before the handler runs, goes into the first respond*() call. */
-type Pending = { echo: string[] | undefined };
-
 /** The `node:http2` server as the core sees it. HTTP/2 has one value per header (repeats are joined by Node). */
-const http2Server: IncomingAdapter<Http2Request, Pending> = {
+const http2Server: IncomingAdapter<Http2Request, Exchange> = {
   header: (request, key) => request.headers[key],
   headerCount: (request, key) => (request.headers[key] === undefined ? 0 : 1),
   path: requestPath,
-  setResponseHeader: (pending, _name, key, value) => {
+  setResponseHeader: (exchange, _name, key, value) => {
     // HTTP/2 header names are lower case on the wire.
-    (pending.echo ??= []).push(key, value);
+    (exchange.echo ??= []).push(key, value);
   },
 };
 
@@ -89,16 +86,18 @@ export class Http2ServerAdapter {
     try {
       patchServerStream(stream);
       const request = new Http2Request(stream, headers);
-      const pending: Pending = { echo: undefined };
-      const decision = decideRequestIds(http2Server, request, pending, undefined, this.config(), this.guard);
+      const exchange = new Exchange();
+      const decision = decideRequestIds(http2Server, request, exchange, undefined, this.config(), this.guard);
       const state = decision ?? undefined;
       // Extract (RequestIdPropagator's included) must agree with the decision.
       recordDecision(request, decision === undefined ? null : decision);
       const parent = propagation.extract(ROOT_CONTEXT, headers).setValue(REQUEST_ID_CONTEXT_KEY, state ?? NO_REQUEST_STATE);
       const span = otherHttp2Instrumentation() ? undefined : this.startSpan(request, parent);
       if (span !== undefined && state !== undefined) stampServerSpan(span, state);
-      const exchange = new Exchange(state, span === undefined ? parent : trace.setSpan(parent, span), span);
-      exchange.echo = pending.echo;
+      exchange.state = state;
+      exchange.span = span;
+      exchange.context = span === undefined ? parent : trace.setSpan(parent, span);
+      exchange.ownStore = state !== undefined && !contextManagerWorks();
       s[EXCHANGE] = exchange;
       stream.once('close', onStreamClose);
     } catch (err) {
@@ -106,17 +105,17 @@ export class Http2ServerAdapter {
     }
   };
 
-  /** Runs the session's `'stream'` emit, and so every handler, in the stream's context; its listeners too. */
-  readonly runStream = (stream: ServerHttp2Stream, emit: () => boolean): boolean => {
+  /**
+   * Runs the session's `'stream'` emit, and so every handler, in the stream's context; the
+   * stream's own events too (they come from the session's native callbacks), so its listeners
+   * see the request. No closure: this runs for every event.
+   */
+  readonly runStream: StreamEmitHook = (stream, emit, self, args) => {
     const exchange = (stream as WithExchange)[EXCHANGE];
-    if (exchange === undefined) return emit();
-    const ctx = exchange.context;
-    context.bind(ctx, stream);
-    return context.with(ctx, () => {
-      // No context manager registered: our own store carries the state.
-      if (context.active() === ctx || exchange.state === undefined) return emit();
-      return requestIdStorage.run(exchange.state, emit);
-    });
+    if (exchange === undefined || context.active() === exchange.context) return Reflect.apply(emit, self, args) as boolean;
+    // No context manager registered: our own store carries the state.
+    if (exchange.ownStore) return requestIdStorage.run(exchange.state!, Reflect.apply, emit, self, args) as boolean;
+    return context.with(exchange.context, Reflect.apply, undefined, emit, self, args) as boolean;
   };
 
   /** In `respond()`, `respondWithFD()` and `respondWithFile()`: the echo (a header the app set wins), and the status. */
@@ -147,7 +146,6 @@ export class Http2ServerAdapter {
       'http.request.method': request.method,
       'url.path': query === -1 ? request.url : request.url.slice(0, query),
       'url.scheme': String(headers[':scheme'] ?? 'http'),
-      'network.protocol.name': 'http',
       'network.protocol.version': '2',
     };
     if (query !== -1) attributes['url.query'] = request.url.slice(query + 1);
@@ -179,6 +177,16 @@ function onStreamClose(this: WithExchange): void {
     span.setStatus({ code: SpanStatusCode.ERROR, message: `closed before a response (RST_STREAM code ${this.rstCode ?? 'none'})` });
   }
   span.end();
+}
+
+const PROBE = ROOT_CONTEXT.setValue(Symbol('@rid/otel.probe'), true);
+function probeIsActive(): boolean {
+  return context.active() === PROBE;
+}
+let managerSeen = false;
+/** Whether a context manager is registered (one can be after this package loads; none is ever unregistered but by `disable()`, which tests alone call). */
+function contextManagerWorks(): boolean {
+  return managerSeen || (managerSeen = context.with(PROBE, probeIsActive));
 }
 
 function isGrpc(headers: IncomingHttpHeaders): boolean {

@@ -25,19 +25,27 @@ export type ClientRequestHook = (session: http2.ClientHttp2Session, headers: Hea
 export type ClientStreamHook = (stream: http2.ClientHttp2Stream | undefined, session: http2.ClientHttp2Session) => void;
 /** Runs inside `respond*()` of a server stream: returns the headers to send instead (a copy), or `undefined`. */
 export type RespondHook = (stream: http2.ServerHttp2Stream, headers: Headers | undefined) => Headers | undefined;
-/** Wraps the emit of a server session's `'stream'` event: must call `emit()` exactly once and return its result. */
-export type StreamEmitHook = (stream: http2.ServerHttp2Stream, emit: () => boolean) => boolean;
+/**
+ * Wraps an emit that concerns a server stream (its session's `'stream'` event, and each event of
+ * the stream itself): must run `emit.apply(self, args)` exactly once and return its result.
+ * Passed apart, not as a closure, since it runs for every event.
+ */
+export type StreamEmitHook = (stream: http2.ServerHttp2Stream, emit: Emit, self: unknown, args: IArguments) => boolean;
+type Emit = (this: unknown, ...args: unknown[]) => boolean;
 
 const guard = new Guard();
 const HOOK_FAILED = 'an HTTP/2 hook failed; the stream goes on unchanged';
 
-// One patch per process, shared by every copy of this package: the hooks live on globalThis.
-const REGISTRY = Symbol.for('@rid/otel.http2-hooks');
+// One patch per process, shared by every copy of this package: the hooks live on globalThis
+// (versioned: a later copy that changes this shape takes a new key). Arrays, replaced on each
+// change: iterating one per stream allocates nothing, unlike a Set's iterator.
+const REGISTRY = Symbol.for('@rid/otel.http2-hooks.v1');
 interface Registry {
-  request: Set<ClientRequestHook>;
-  stream: Set<ClientStreamHook>;
-  respond: Set<RespondHook>;
-  emit: Set<StreamEmitHook>;
+  request: readonly ClientRequestHook[];
+  stream: readonly ClientStreamHook[];
+  respond: readonly RespondHook[];
+  /** Only the first runs: each reads the stream's own context, so any one does. */
+  emit: readonly StreamEmitHook[];
   clientPatched: boolean;
   serverStreamPatched: boolean;
   serverSessionPatched: boolean;
@@ -46,10 +54,10 @@ interface Registry {
 }
 const g = globalThis as typeof globalThis & { [REGISTRY]?: Registry };
 const registry: Registry = (g[REGISTRY] ??= {
-  request: new Set(),
-  stream: new Set(),
-  respond: new Set(),
-  emit: new Set(),
+  request: [],
+  stream: [],
+  respond: [],
+  emit: [],
   clientPatched: false,
   serverStreamPatched: false,
   serverSessionPatched: false,
@@ -61,14 +69,14 @@ type RequestFn = (this: http2.ClientHttp2Session, headers?: Headers, options?: u
 /** Adds hooks around every `ClientHttp2Session#request`; false when the prototype probe failed. */
 export function addClientHooks(request: ClientRequestHook, stream: ClientStreamHook): boolean {
   if (!patchClient()) return false;
-  registry.request.add(request);
-  registry.stream.add(stream);
+  registry.request = [...registry.request, request];
+  registry.stream = [...registry.stream, stream];
   return true;
 }
 
 export function removeClientHooks(request: ClientRequestHook, stream: ClientStreamHook): void {
-  registry.request.delete(request);
-  registry.stream.delete(stream);
+  registry.request = registry.request.filter((h) => h !== request);
+  registry.stream = registry.stream.filter((h) => h !== stream);
 }
 
 function patchClient(): boolean {
@@ -151,20 +159,20 @@ export function sessionFieldsFound(session: http2.ClientHttp2Session): boolean {
 type Respond = (this: http2.ServerHttp2Stream, ...args: unknown[]) => void;
 
 export function addRespondHook(hook: RespondHook): void {
-  registry.respond.add(hook);
+  registry.respond = [...registry.respond, hook];
 }
 
 export function removeRespondHook(hook: RespondHook): void {
-  registry.respond.delete(hook);
+  registry.respond = registry.respond.filter((h) => h !== hook);
 }
 
-/** Adds a `'stream'` emit hook. Only the first one runs: each reads the stream's own context, so any one does. */
+/** Adds a stream emit hook. Only the first one runs: each reads the stream's own context, so any one does. */
 export function addStreamEmitHook(hook: StreamEmitHook): void {
-  registry.emit.add(hook);
+  registry.emit = [...registry.emit, hook];
 }
 
 export function removeStreamEmitHook(hook: StreamEmitHook): void {
-  registry.emit.delete(hook);
+  registry.emit = registry.emit.filter((h) => h !== hook);
 }
 
 /**
@@ -185,6 +193,19 @@ export function patchServerStream(stream: http2.ServerHttp2Stream): boolean {
       proto[name] = patchedRespond(previous as Respond, at);
     }
     registry.respondMethods = found;
+    // The stream's own events (data, end, close…) come from the session's native callbacks: they
+    // run in the stream's context too, so listeners the handler adds see its request.
+    if (typeof proto.emit === 'function') {
+      const previous = proto.emit as Emit;
+      proto.emit = function emit(this: http2.ServerHttp2Stream, event: string | symbol) {
+        // eslint-disable-next-line prefer-rest-params
+        const args = arguments;
+        // An event nobody listens to needs no context (most of a stream's are internal).
+        const hook = registry.emit[0];
+        if (hook === undefined || event === 'newListener' || this.listenerCount(event) === 0) return previous.apply(this, args as unknown as unknown[]);
+        return hook(this, previous, this, args);
+      };
+    }
     if (found !== 3) logger.warn(`HTTP/2 servers: ${3 - found} of ServerHttp2Stream's respond methods were not found on this Node; their responses carry no echo`);
   }
   if (!registry.serverSessionPatched) {
@@ -195,26 +216,28 @@ export function patchServerStream(stream: http2.ServerHttp2Stream): boolean {
       return false;
     }
     registry.serverSessionPatched = true;
-    const previous = proto.emit as (this: unknown, ...args: unknown[]) => boolean;
+    const previous = proto.emit as Emit;
     proto.emit = function emit(this: unknown, event: unknown, stream: unknown) {
       // eslint-disable-next-line prefer-rest-params
       const args = arguments;
-      if (event !== 'stream' || registry.emit.size === 0) return previous.apply(this, args as unknown as unknown[]);
-      const hook = registry.emit.values().next().value!;
-      return hook(stream as http2.ServerHttp2Stream, () => previous.apply(this, args as unknown as unknown[]));
+      const hook = registry.emit[0];
+      if (event !== 'stream' || hook === undefined) return previous.apply(this, args as unknown as unknown[]);
+      return hook(stream as http2.ServerHttp2Stream, previous, this, args);
     };
   }
   return true;
 }
 
 function patchedRespond(previous: Respond, at: 0 | 1): Respond {
-  return function respond(this: http2.ServerHttp2Stream, ...args: unknown[]): void {
-    if (registry.respond.size > 0) {
+  return function respond(this: http2.ServerHttp2Stream): void {
+    // eslint-disable-next-line prefer-rest-params
+    const args = arguments as unknown as unknown[];
+    const hooks = registry.respond;
+    if (hooks.length > 0 && !Array.isArray(args[at])) {
       let headers = args[at] as Headers | undefined;
-      if (!Array.isArray(headers)) {
-        for (const hook of registry.respond) headers = guard.call('h2:respond', HOOK_FAILED, undefined, hook, this, headers) ?? headers;
-        args[at] = headers;
-      }
+      for (let i = 0; i < hooks.length; i++) headers = guard.call('h2:respond', HOOK_FAILED, undefined, hooks[i], this, headers) ?? headers;
+      if (args.length <= at) return previous.apply(this, at === 0 ? [headers] : [args[0], headers]);
+      args[at] = headers;
     }
     return previous.apply(this, args);
   };
@@ -230,8 +253,13 @@ export function patches(): { client: boolean; respondMethods: number; session: b
  * `__wrapped`): it makes its own spans then, and ours would double them.
  */
 export function otherHttp2Instrumentation(): boolean {
-  return isWrapped(http2.connect) || isWrapped(http2.createServer) || isWrapped(http2.createSecureServer);
+  return isWrapped(http2Module.connect) || isWrapped(http2Module.createServer) || isWrapped(http2Module.createSecureServer);
 }
+
+// The module object itself: the `import * as` namespace reads each export through a getter, and
+// this check runs per stream; shimmer's `_wrap` replaces the export on the module object.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const http2Module = require('node:http2') as typeof http2;
 
 /** Whether `headers` has `key` (lower case) under any casing. */
 export function hasHeader(headers: Headers, key: string): boolean {
