@@ -5,12 +5,12 @@ import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { getRequestId, runWithRequestId } from '../../src';
 import { finishedSpans, waitForSpans } from '../support/otel';
 import { useTestScope } from '../support/scope';
-import { connect, h2request, startH2, type H2Server } from './h2';
+import { h2Connect, h2Once, h2Request, type H2TestServer, startH2 } from '../support/h2';
 
 /** HTTP/2 clients are covered on every Node line (the session's request() is patched; no channel needed). */
 describe('HTTP/2 clients (http2.connect().request())', () => {
   const scope = useTestScope();
-  let downstream: H2Server;
+  let downstream: H2TestServer;
   let received: IncomingHttpHeaders[] = [];
   beforeEach(async () => {
     received = [];
@@ -30,7 +30,7 @@ describe('HTTP/2 clients (http2.connect().request())', () => {
     const headers = { ':path': '/a', 'x-other': '1' };
     const snapshot = { ...headers };
     const parent = trace.getTracer('test').startSpan('parent');
-    await runWithRequestId('outgoing-id-1', () => trace.getTracer('t').startActiveSpan('caller', (caller) => h2request(downstream.url, headers).finally(() => caller.end())));
+    await runWithRequestId('outgoing-id-1', () => trace.getTracer('t').startActiveSpan('caller', (caller) => h2Once(downstream.url, headers).finally(() => caller.end())));
     parent.end();
     assert.deepEqual(headers, snapshot);
     assert.equal(received[0]['x-request-id'], 'outgoing-id-1');
@@ -51,28 +51,28 @@ describe('HTTP/2 clients (http2.connect().request())', () => {
 
   it('a header the app set wins; outside a request nothing is added', async () => {
     scope.instrument();
-    await runWithRequestId('outgoing-id-2', () => h2request(downstream.url, { 'X-Request-Id': 'app-set' }));
+    await runWithRequestId('outgoing-id-2', () => h2Once(downstream.url, { 'X-Request-Id': 'app-set' }));
     assert.equal(received[0]['x-request-id'], 'app-set');
-    await h2request(downstream.url);
+    await h2Once(downstream.url);
     assert.equal(received[1]['x-request-id'], undefined);
     assert.equal(getRequestId(), undefined);
   });
 
   it('propagateTo decides as for http and fetch: a host outside the list gets no ID, but still the trace', async () => {
     scope.instrument({ propagateTo: ['api.internal'] });
-    await runWithRequestId('outgoing-id-3', () => h2request(downstream.url));
+    await runWithRequestId('outgoing-id-3', () => h2Once(downstream.url));
     assert.equal(received[0]['x-request-id'], undefined);
     assert.ok(received[0].traceparent);
     scope.instrument({ propagateTo: (d) => d.hostname === '127.0.0.1' && d.protocol === 'http:' });
-    await runWithRequestId('outgoing-id-4', () => h2request(downstream.url));
+    await runWithRequestId('outgoing-id-4', () => h2Once(downstream.url));
     assert.equal(received[1]['x-request-id'], 'outgoing-id-4');
   });
 
   it('a 5xx response: error status on the CLIENT span; many streams on one session each get their own span', async () => {
     scope.instrument();
-    const session = connect(downstream.url);
+    const session = h2Connect(downstream.url);
     try {
-      await Promise.all([h2request(session, { ':path': '/fail' }), ...Array.from({ length: 20 }, () => h2request(session))]);
+      await Promise.all([h2Request(session, { ':path': '/fail' }), ...Array.from({ length: 20 }, () => h2Request(session))]);
     } finally {
       session.close();
     }
@@ -85,8 +85,8 @@ describe('HTTP/2 clients (http2.connect().request())', () => {
 
   it('request() on a destroyed session fails as before (a throw, or an errored stream) and leaves no span open', async () => {
     scope.instrument();
-    const session = connect(downstream.url);
-    await h2request(session);
+    const session = h2Connect(downstream.url);
+    await h2Request(session);
     session.destroy();
     try {
       session.request({ ':path': '/' }).on('error', () => {});

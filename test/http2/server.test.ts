@@ -8,7 +8,7 @@ import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { getRequestId } from '../../src';
 import { finishedSpans, waitForSpans } from '../support/otel';
 import { useTestScope } from '../support/scope';
-import { connect, h2request, HTTP2_SERVERS, startH2, type H2Server } from './h2';
+import { h2Connect, h2Once, h2Request, type H2TestServer, HTTP2_SERVERS, startH2 } from '../support/h2';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -24,7 +24,7 @@ if (!HTTP2_SERVERS) {
         }),
       );
       try {
-        const res = await h2request(server.url);
+        const res = await h2Once(server.url);
         assert.equal(res.body, 'none');
         assert.equal(res.headers['x-request-id'], undefined);
         assert.equal(finishedSpans(SpanKind.SERVER).length, 0);
@@ -37,12 +37,12 @@ if (!HTTP2_SERVERS) {
 
 if (HTTP2_SERVERS) describe('HTTP/2 servers (node:http2, Node 22+)', () => {
   const scope = useTestScope();
-  let servers: H2Server[] = [];
+  let servers: H2TestServer[] = [];
   afterEach(async () => {
     await Promise.all(servers.map((s) => s.close()));
     servers = [];
   });
-  async function serve(setup: (server: http2.Http2Server) => void, tls = false): Promise<H2Server> {
+  async function serve(setup: (server: http2.Http2Server) => void, tls = false): Promise<H2TestServer> {
     const server = await startH2(setup, tls);
     servers.push(server);
     return server;
@@ -67,7 +67,7 @@ if (HTTP2_SERVERS) describe('HTTP/2 servers (node:http2, Node 22+)', () => {
   it("'stream' API: no header: a uuid, echoed, current in the handler and its async work, on a SERVER span", async () => {
     scope.instrument();
     const { url } = await serve(streamHandler);
-    const res = await h2request(url, { ':path': '/items?x=1' });
+    const res = await h2Once(url, { ':path': '/items?x=1' });
     const id = res.headers['x-request-id'] as string;
     assert.match(id, UUID_V4);
     assert.deepEqual(JSON.parse(res.body), { before: id, after: id });
@@ -91,11 +91,11 @@ if (HTTP2_SERVERS) describe('HTTP/2 servers (node:http2, Node 22+)', () => {
         res.end(JSON.stringify({ seen: getRequestId() ?? null, version: req.httpVersion }));
       }),
     );
-    const res = await h2request(url, { 'x-request-id': 'incoming-id-1' });
+    const res = await h2Once(url, { 'x-request-id': 'incoming-id-1' });
     assert.equal(res.headers['x-request-id'], 'incoming-id-1');
     assert.deepEqual(JSON.parse(res.body), { seen: 'incoming-id-1', version: '2.0' });
     assert.equal((await serverSpan()).attributes['request.id'], 'incoming-id-1');
-    const own = await h2request(url, { ':path': '/own' });
+    const own = await h2Once(url, { ':path': '/own' });
     assert.equal(own.headers['x-request-id'], 'set-by-app');
   });
 
@@ -107,14 +107,14 @@ if (HTTP2_SERVERS) describe('HTTP/2 servers (node:http2, Node 22+)', () => {
         stream.end();
       }),
     );
-    const res = await h2request(url, { 'x-request-id': 'incoming-2' });
+    const res = await h2Once(url, { 'x-request-id': 'incoming-2' });
     assert.equal(res.headers['x-request-id'], 'chosen-by-app');
   });
 
   it('an invalid incoming ID is replaced, never echoed raw, and kept escaped as request.id.original', async () => {
     scope.instrument();
     const { url } = await serve(streamHandler);
-    const res = await h2request(url, { 'x-request-id': 'bad id with spaces' });
+    const res = await h2Once(url, { 'x-request-id': 'bad id with spaces' });
     const id = res.headers['x-request-id'] as string;
     assert.match(id, UUID_V4);
     const span = await serverSpan();
@@ -125,7 +125,7 @@ if (HTTP2_SERVERS) describe('HTTP/2 servers (node:http2, Node 22+)', () => {
   it('trustIncoming by peer address: the session peer 127.0.0.1 outside the list gets a fresh ID', async () => {
     scope.instrument({ trustIncoming: ['10.0.0.0/8'] });
     const { url } = await serve(streamHandler);
-    const res = await h2request(url, { 'x-request-id': 'from-outside' });
+    const res = await h2Once(url, { 'x-request-id': 'from-outside' });
     assert.notEqual(res.headers['x-request-id'], 'from-outside');
     assert.match(res.headers['x-request-id'] as string, UUID_V4);
   });
@@ -140,10 +140,10 @@ if (HTTP2_SERVERS) describe('HTTP/2 servers (node:http2, Node 22+)', () => {
       ignore: (req) => req.url === '/health',
     });
     const { url } = await serve(streamHandler);
-    const res = await h2request(url, { 'x-request-id': 'trusted-1' });
+    const res = await h2Once(url, { 'x-request-id': 'trusted-1' });
     assert.equal(res.headers['x-request-id'], 'trusted-1');
     assert.deepEqual(seen, ['2.0 127.0.0.1 trusted-1']);
-    const health = await h2request(url, { ':path': '/health' });
+    const health = await h2Once(url, { ':path': '/health' });
     assert.equal(health.headers['x-request-id'], undefined);
     assert.deepEqual(JSON.parse(health.body), { before: null, after: null });
   });
@@ -161,7 +161,7 @@ if (HTTP2_SERVERS) describe('HTTP/2 servers (node:http2, Node 22+)', () => {
         }),
       );
       const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-      await h2request(url, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
+      await h2Once(url, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
       const span = await serverSpan();
       assert.equal(span.spanContext().traceId, traceId);
       const child = finishedSpans().find((s) => s.name === 'child');
@@ -179,7 +179,7 @@ if (HTTP2_SERVERS) describe('HTTP/2 servers (node:http2, Node 22+)', () => {
         stream.end();
       }),
     );
-    const res = await h2request(url);
+    const res = await h2Once(url);
     assert.equal(res.headers[':status'], 503);
     assert.match(res.headers['x-request-id'] as string, UUID_V4);
     const span = await serverSpan();
@@ -189,7 +189,7 @@ if (HTTP2_SERVERS) describe('HTTP/2 servers (node:http2, Node 22+)', () => {
 
   it('respondWithFile and respondWithFD carry the echo', async () => {
     scope.instrument();
-    const file = join(__dirname, 'h2.ts');
+    const file = join(__dirname, '../fixtures/tls-cert.pem');
     const { url } = await serve((server) =>
       server.on('stream', (stream, headers) => {
         if (headers[':path'] === '/fd') {
@@ -202,9 +202,9 @@ if (HTTP2_SERVERS) describe('HTTP/2 servers (node:http2, Node 22+)', () => {
       }),
     );
     for (const path of ['/file', '/fd']) {
-      const res = await h2request(url, { ':path': path });
+      const res = await h2Once(url, { ':path': path });
       assert.match(res.headers['x-request-id'] as string, UUID_V4, path);
-      assert.ok(res.body.includes('HTTP2_SERVERS'), path);
+      assert.ok(res.body.includes('BEGIN CERTIFICATE'), path);
     }
   });
 
@@ -214,7 +214,7 @@ if (HTTP2_SERVERS) describe('HTTP/2 servers (node:http2, Node 22+)', () => {
       server.on('request', (req, res) => res.end(JSON.stringify({ seen: getRequestId() ?? null, version: req.httpVersion }))),
       true,
     );
-    const res = await h2request(url, { 'x-request-id': 'tls-id' });
+    const res = await h2Once(url, { 'x-request-id': 'tls-id' });
     assert.equal(res.headers['x-request-id'], 'tls-id');
     assert.deepEqual(JSON.parse(res.body), { seen: 'tls-id', version: '2.0' });
     const span = await serverSpan();
@@ -236,7 +236,7 @@ if (HTTP2_SERVERS) describe('HTTP/2 servers (node:http2, Node 22+)', () => {
   it('per-route rules: a second header for /api', async () => {
     scope.instrument({ rules: [{ match: '/api', headerName: 'X-Api-Request-Id' }] });
     const { url } = await serve(streamHandler);
-    const res = await h2request(url, { ':path': '/api/x' });
+    const res = await h2Once(url, { ':path': '/api/x' });
     assert.match(res.headers['x-request-id'] as string, UUID_V4);
     assert.match(res.headers['x-api-request-id'] as string, UUID_V4);
   });
@@ -258,10 +258,10 @@ if (HTTP2_SERVERS) describe('HTTP/2 servers (node:http2, Node 22+)', () => {
         });
       }),
     );
-    const session = connect(url);
+    const session = h2Connect(url);
     try {
       const results = await Promise.all(
-        Array.from({ length: 200 }, (_, i) => h2request(session, { ':method': 'POST', 'x-request-id': `stream-${i}` }, `body-${i}`)),
+        Array.from({ length: 200 }, (_, i) => h2Request(session, { ':method': 'POST', 'x-request-id': `stream-${i}` }, { body: `body-${i}` })),
       );
       for (const [i, res] of results.entries()) {
         const { own, seen } = JSON.parse(res.body) as { own: string; seen: string[] };
@@ -281,7 +281,7 @@ if (HTTP2_SERVERS) describe('HTTP/2 servers (node:http2, Node 22+)', () => {
     const inst = scope.instrument();
     inst.disable();
     const { url } = await serve(streamHandler);
-    const res = await h2request(url);
+    const res = await h2Once(url);
     assert.equal(res.headers['x-request-id'], undefined);
     assert.deepEqual(JSON.parse(res.body), { before: null, after: null });
     await sleep(20);

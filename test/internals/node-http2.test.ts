@@ -6,7 +6,7 @@ import { InstrumentationBase } from '@opentelemetry/instrumentation';
 import { patches, sessionFieldsFound, targetOf } from '../../src/internals/node-http2';
 import { finishedSpans, waitForSpans } from '../support/otel';
 import { useTestScope } from '../support/scope';
-import { connect, h2request, HTTP2_SERVERS, startH2 } from '../http2/h2';
+import { h2Connect, h2Once, HTTP2_SERVERS, startH2 } from '../support/h2';
 
 // The module object itself (an `import * as` namespace has read-only bindings).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -40,7 +40,7 @@ describe('internals/node-http2 (the probes of node:http2 that fall back loudly)'
 
   it("reads a client session's authority and protocol from its own fields", async () => {
     const server = await startH2((s) => s.on('stream', (st) => (st.respond(), st.end())));
-    const session = connect(server.url);
+    const session = h2Connect(server.url);
     try {
       assert.equal(sessionFieldsFound(session), true, 'kAuthority/kProtocol were not found: destinations come from the socket');
       assert.deepEqual(targetOf(session), { authority: new URL(server.url).host, protocol: 'http:' });
@@ -55,7 +55,7 @@ describe('internals/node-http2 (the probes of node:http2 that fall back loudly)'
       scope.instrument();
       const server = await startH2((s) => s.on('stream', (st) => (st.respond(), st.end())));
       try {
-        await h2request(server.url);
+        await h2Once(server.url);
       } finally {
         await server.close();
       }
@@ -69,12 +69,12 @@ describe('internals/node-http2 (the probes of node:http2 that fall back loudly)'
     const server = await startH2((s) => s.on('stream', (st) => (st.respond(), st.end())));
     try {
       other.wrapConnect();
-      await h2request(server.url);
+      await h2Once(server.url);
       await new Promise((r) => setTimeout(r, 20));
       assert.equal(finishedSpans(SpanKind.CLIENT).length, 0);
       assert.equal(finishedSpans(SpanKind.SERVER).length, 0);
       other.unwrapConnect();
-      await h2request(server.url);
+      await h2Once(server.url);
       assert.equal((await waitForSpans(SpanKind.CLIENT, 1)).length, 1);
     } finally {
       other.unwrapConnect();

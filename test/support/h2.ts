@@ -17,6 +17,9 @@ import * as http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
+/** HTTP/2 servers are instrumented on Node 22+ only (the `http2.server.stream.*` channels); Node 20 has none. */
+export const HTTP2_SERVERS = Number(process.versions.node.split('.')[0]) >= 22;
+
 export const TLS_CERT = readFileSync(join(__dirname, '..', 'fixtures', 'tls-cert.pem'));
 export const TLS_KEY = readFileSync(join(__dirname, '..', 'fixtures', 'tls-key.pem'));
 
@@ -32,6 +35,8 @@ export interface H2ServerOptions {
   onStream?: H2StreamHandler;
   /** Compat API handler (`'request'` event). With neither, every stream gets 200 'ok'. */
   onRequest?: H2RequestHandler;
+  /** Called with the server before it listens, to add its own handlers (then no default handler is added). */
+  setup?: (server: http2.Http2Server) => void;
   /** Extra server settings / options passed to createServer / createSecureServer. */
   serverOptions?: http2.ServerOptions & http2.SecureServerOptions;
 }
@@ -68,7 +73,8 @@ export async function startH2Server(options: H2ServerOptions = {}): Promise<H2Te
     session.on('close', () => sessions.delete(session));
     session.on('error', (err: Error) => sessionErrors.push(err));
   });
-  if (options.onRequest) server.on('request', options.onRequest);
+  if (options.setup) options.setup(server as http2.Http2Server);
+  else if (options.onRequest) server.on('request', options.onRequest);
   else {
     const onStream = options.onStream ?? okHandler;
     server.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
@@ -94,6 +100,11 @@ export async function startH2Server(options: H2ServerOptions = {}): Promise<H2Te
         server.close(() => resolve());
       }),
   };
+}
+
+/** A server whose handlers `setup` adds (h2c, or TLS with `allowHTTP1`). */
+export function startH2(setup: (server: http2.Http2Server) => void, tls = false): Promise<H2TestServer> {
+  return startH2Server({ setup, tls });
 }
 
 /** An h2c server (core API). */
@@ -194,6 +205,16 @@ export function h2Request(session: http2.ClientHttp2Session, headers: http2.Outg
       });
     }
   });
+}
+
+/** One request on a fresh session to `url`, closed afterwards. */
+export async function h2Once(url: string, headers: http2.OutgoingHttpHeaders = {}, options: H2RequestOptions = {}): Promise<H2Response> {
+  const session = h2Connect(url);
+  try {
+    return await h2Request(session, headers, options);
+  } finally {
+    await closeSession(session);
+  }
 }
 
 export interface ConcurrentOptions {
