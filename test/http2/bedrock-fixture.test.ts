@@ -6,28 +6,18 @@
  */
 import * as assert from 'node:assert/strict';
 import * as http2 from 'node:http2';
-import { ConverseCommand, ConverseStreamCommand, type BedrockRuntimeClient, type Message } from '@aws-sdk/client-bedrock-runtime';
-import { BEDROCK_MODEL_ID, bedrockClient, startBedrockH2, type BedrockH2Server } from '../support/bedrock-h2';
+import { ConverseCommand, ConverseStreamCommand, type Message } from '@aws-sdk/client-bedrock-runtime';
+import { BEDROCK_MODEL_ID, useBedrockH2 } from '../support/bedrock-h2';
 
 const messages: Message[] = [{ role: 'user', content: [{ text: 'hello' }] }];
 
 describe('Bedrock Runtime h2c fixture with the real client', () => {
-  let bedrock: BedrockH2Server;
-  let client: BedrockRuntimeClient;
-
-  beforeEach(async () => {
-    bedrock = await startBedrockH2();
-    client = bedrockClient(bedrock.endpoint);
-  });
-  afterEach(async () => {
-    client.destroy();
-    await bedrock.close();
-  });
+  const fixture = useBedrockH2();
 
   it('Converse: a 200 over HTTP/2 whose $metadata.requestId is the x-amzn-requestid the server sent', async () => {
-    const out = await client.send(new ConverseCommand({ modelId: BEDROCK_MODEL_ID, messages }));
-    assert.equal(bedrock.hits.length, 1);
-    const [hit] = bedrock.hits;
+    const out = await fixture.client.send(new ConverseCommand({ modelId: BEDROCK_MODEL_ID, messages }));
+    assert.equal(fixture.bedrock.hits.length, 1);
+    const [hit] = fixture.bedrock.hits;
     assert.equal(out.$metadata.httpStatusCode, 200);
     assert.equal(out.$metadata.requestId, hit.awsRequestId);
     assert.deepEqual(out.output?.message?.content, [{ text: 'Hello from h2' }]);
@@ -42,16 +32,16 @@ describe('Bedrock Runtime h2c fixture with the real client', () => {
   });
 
   it('the request came over h2c: HTTP/2 pseudo-headers with :scheme http', async () => {
-    await client.send(new ConverseCommand({ modelId: BEDROCK_MODEL_ID, messages }));
-    assert.equal(bedrock.hits[0].headers[':scheme'], 'http');
-    assert.equal(bedrock.hits[0].headers[':authority'], `127.0.0.1:${bedrock.port}`);
+    await fixture.client.send(new ConverseCommand({ modelId: BEDROCK_MODEL_ID, messages }));
+    assert.equal(fixture.bedrock.hits[0].headers[':scheme'], 'http');
+    assert.equal(fixture.bedrock.hits[0].headers[':authority'], `127.0.0.1:${fixture.bedrock.port}`);
   });
 
   it('a 429 ThrottlingException, then a 200 on the SDK retry: two server hits, two AWS IDs', async () => {
-    bedrock.throttleNext();
-    const out = await client.send(new ConverseCommand({ modelId: BEDROCK_MODEL_ID, messages }));
-    assert.equal(bedrock.hits.length, 2);
-    const [throttled, ok] = bedrock.hits;
+    fixture.bedrock.throttleNext();
+    const out = await fixture.client.send(new ConverseCommand({ modelId: BEDROCK_MODEL_ID, messages }));
+    assert.equal(fixture.bedrock.hits.length, 2);
+    const [throttled, ok] = fixture.bedrock.hits;
     assert.equal(throttled.status, 429);
     assert.equal(throttled.errorType, 'ThrottlingException');
     assert.equal(ok.status, 200);
@@ -64,21 +54,21 @@ describe('Bedrock Runtime h2c fixture with the real client', () => {
   });
 
   it('throttled on every attempt: the client throws ThrottlingException with the last ID, after 3 hits', async () => {
-    bedrock.throttleNext(3);
-    const err = await client.send(new ConverseCommand({ modelId: BEDROCK_MODEL_ID, messages })).then(
+    fixture.bedrock.throttleNext(3);
+    const err = await fixture.client.send(new ConverseCommand({ modelId: BEDROCK_MODEL_ID, messages })).then(
       () => assert.fail('expected a ThrottlingException'),
       (e: { name: string; $metadata: { httpStatusCode?: number; requestId?: string; attempts?: number } }) => e,
     );
     assert.equal(err.name, 'ThrottlingException');
-    assert.equal(bedrock.hits.length, 3);
+    assert.equal(fixture.bedrock.hits.length, 3);
     assert.equal(err.$metadata.httpStatusCode, 429);
-    assert.equal(err.$metadata.requestId, bedrock.hits[2].awsRequestId);
+    assert.equal(err.$metadata.requestId, fixture.bedrock.hits[2].awsRequestId);
   });
 
   it('ConverseStream: the client parses the event stream (messageStart, deltas, messageStop, metadata)', async () => {
-    const out = await client.send(new ConverseStreamCommand({ modelId: BEDROCK_MODEL_ID, messages }));
-    assert.equal(out.$metadata.requestId, bedrock.hits[0].awsRequestId);
-    assert.equal(bedrock.hits[0].operation, 'converse-stream');
+    const out = await fixture.client.send(new ConverseStreamCommand({ modelId: BEDROCK_MODEL_ID, messages }));
+    assert.equal(out.$metadata.requestId, fixture.bedrock.hits[0].awsRequestId);
+    assert.equal(fixture.bedrock.hits[0].operation, 'converse-stream');
     const kinds: string[] = [];
     let text = '';
     for await (const event of out.stream!) {
@@ -92,7 +82,7 @@ describe('Bedrock Runtime h2c fixture with the real client', () => {
   });
 
   it('records x-request-id and traceparent when a caller sends them (what the instrumentation will add)', async () => {
-    const session = http2.connect(bedrock.endpoint);
+    const session = http2.connect(fixture.bedrock.endpoint);
     try {
       await new Promise<void>((resolve, reject) => {
         const req = session.request({
@@ -110,7 +100,7 @@ describe('Bedrock Runtime h2c fixture with the real client', () => {
     } finally {
       session.close();
     }
-    assert.equal(bedrock.hits[0].requestIdHeader, 'rid-123');
-    assert.equal(bedrock.hits[0].traceparent, '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+    assert.equal(fixture.bedrock.hits[0].requestIdHeader, 'rid-123');
+    assert.equal(fixture.bedrock.hits[0].traceparent, '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
   });
 });

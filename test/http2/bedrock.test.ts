@@ -5,9 +5,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { ConverseCommand, ConverseStreamCommand, type BedrockRuntimeClient, type Message } from '@aws-sdk/client-bedrock-runtime';
+import { ConverseCommand, ConverseStreamCommand, type Message } from '@aws-sdk/client-bedrock-runtime';
 import { AWS_CALL_EVENT, getRequestId } from '../../src';
-import { BEDROCK_MODEL_ID, bedrockClient, startBedrockH2, type BedrockH2Server } from '../support/bedrock-h2';
+import { BEDROCK_MODEL_ID, useBedrockH2 } from '../support/bedrock-h2';
 import { get } from '../support/http';
 import { waitForSpans, type finishedSpans } from '../support/otel';
 import { useTestScope } from '../support/scope';
@@ -19,16 +19,7 @@ type Span = ReturnType<typeof finishedSpans>[number];
 /** The real Bedrock Runtime client (NodeHttp2Handler, h2c to an http:// endpoint) inside an incoming HTTP/1.1 request. */
 describe('AWS request IDs over HTTP/2: the real @aws-sdk/client-bedrock-runtime', () => {
   const scope = useTestScope();
-  let bedrock: BedrockH2Server;
-  let client: BedrockRuntimeClient;
-  beforeEach(async () => {
-    bedrock = await startBedrockH2();
-    client = bedrockClient(bedrock.endpoint);
-  });
-  afterEach(async () => {
-    client.destroy();
-    await bedrock.close();
-  });
+  const fixture = useBedrockH2();
 
   /** Serves one request whose handler runs `work`; returns the ID the client got and what work returned. */
   async function inRequest<T>(work: () => Promise<T>): Promise<{ id: string; result: T }> {
@@ -62,13 +53,13 @@ describe('AWS request IDs over HTTP/2: the real @aws-sdk/client-bedrock-runtime'
   }
 
   function bedrockClientSpans(spans: Span[]): Span[] {
-    return spans.filter((s) => s.attributes['server.port'] === bedrock.port && s.attributes['network.protocol.version'] === '2');
+    return spans.filter((s) => s.attributes['server.port'] === fixture.bedrock.port && s.attributes['network.protocol.version'] === '2');
   }
 
   it('Converse: $metadata.requestId is aws.request_id on our HTTP/2 CLIENT span; the endpoint got x-request-id and traceparent', async () => {
     scope.instrument();
-    const { id, result } = await inRequest(() => client.send(new ConverseCommand({ modelId: BEDROCK_MODEL_ID, messages })));
-    const [hit] = bedrock.hits;
+    const { id, result } = await inRequest(() => fixture.client.send(new ConverseCommand({ modelId: BEDROCK_MODEL_ID, messages })));
+    const [hit] = fixture.bedrock.hits;
     assert.equal(hit.requestIdHeader, id);
     assert.ok(hit.traceparent, 'the trace goes on across HTTP/2');
     const [span] = bedrockClientSpans(await waitForSpans(SpanKind.CLIENT, 1));
@@ -89,10 +80,10 @@ describe('AWS request IDs over HTTP/2: the real @aws-sdk/client-bedrock-runtime'
 
   it('a 429 ThrottlingException, then a 200 on the SDK retry: both attempts have their own span and ID', async () => {
     scope.instrument();
-    bedrock.throttleNext();
-    const { result } = await inRequest(() => client.send(new ConverseCommand({ modelId: BEDROCK_MODEL_ID, messages })));
+    fixture.bedrock.throttleNext();
+    const { result } = await inRequest(() => fixture.client.send(new ConverseCommand({ modelId: BEDROCK_MODEL_ID, messages })));
     assert.equal(result.$metadata.attempts, 2);
-    const [throttled, ok] = bedrock.hits;
+    const [throttled, ok] = fixture.bedrock.hits;
     const spans = bedrockClientSpans(await waitForSpans(SpanKind.CLIENT, 2));
     const byId = new Map(spans.map((s) => [s.attributes['aws.request_id'], s]));
     assert.equal(byId.size, 2);
@@ -109,7 +100,7 @@ describe('AWS request IDs over HTTP/2: the real @aws-sdk/client-bedrock-runtime'
   it('ConverseStream: the event stream still parses, and its ID is on the span', async () => {
     scope.instrument();
     const { result } = await inRequest(async () => {
-      const out = await client.send(new ConverseStreamCommand({ modelId: BEDROCK_MODEL_ID, messages }));
+      const out = await fixture.client.send(new ConverseStreamCommand({ modelId: BEDROCK_MODEL_ID, messages }));
       let text = '';
       for await (const event of out.stream!) text += event.contentBlockDelta?.delta?.text ?? '';
       return { text, requestId: out.$metadata.requestId };
@@ -117,13 +108,13 @@ describe('AWS request IDs over HTTP/2: the real @aws-sdk/client-bedrock-runtime'
     assert.equal(result.text, 'Hello from h2');
     const [span] = bedrockClientSpans(await waitForSpans(SpanKind.CLIENT, 1));
     assert.equal(span.attributes['aws.request_id'], result.requestId);
-    assert.equal(bedrock.hits[0].awsRequestId, result.requestId);
+    assert.equal(fixture.bedrock.hits[0].awsRequestId, result.requestId);
   });
 
   it('captureAwsRequestIds: false: the CLIENT span and the ID header stay, no AWS attributes', async () => {
     scope.instrument({ captureAwsRequestIds: false });
-    const { id } = await inRequest(() => client.send(new ConverseCommand({ modelId: BEDROCK_MODEL_ID, messages })));
-    assert.equal(bedrock.hits[0].requestIdHeader, id);
+    const { id } = await inRequest(() => fixture.client.send(new ConverseCommand({ modelId: BEDROCK_MODEL_ID, messages })));
+    assert.equal(fixture.bedrock.hits[0].requestIdHeader, id);
     const [span] = bedrockClientSpans(await waitForSpans(SpanKind.CLIENT, 1));
     assert.ok(span);
     assert.equal(span.attributes['aws.request_id'], undefined);

@@ -204,3 +204,17 @@ export function bedrockClient(endpoint: string, config: Partial<BedrockRuntimeCl
     ...config,
   });
 }
+
+/** Mocha hooks in the calling `describe`: a fresh stand-in and client per test, closed after it. */
+export function useBedrockH2(): { readonly bedrock: BedrockH2Server; readonly client: BedrockRuntimeClient } {
+  const current = {} as { bedrock: BedrockH2Server; client: BedrockRuntimeClient };
+  beforeEach(async () => {
+    current.bedrock = await startBedrockH2();
+    current.client = bedrockClient(current.bedrock.endpoint);
+  });
+  afterEach(async () => {
+    current.client.destroy();
+    await current.bedrock.close();
+  });
+  return current;
+}
