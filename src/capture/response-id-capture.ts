@@ -12,27 +12,36 @@ import { addOutgoingRequestHook, removeOutgoingRequestHook } from '../internals/
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
 import { FetchCapture } from './fetch';
 import { HttpClientCapture } from './http-client';
+import { VendorTable } from './host-table';
 import { CaptureSpans } from './spans';
-import { aws } from './vendors/aws';
+import { BUILT_IN_VENDORS } from './vendors';
 
 /**
- * Records the IDs that AWS puts in its response headers on the spans of the call, where support
- * can ask for them (spans.ts says which spans). One adapter per transport hands the response
- * headers over: `http`/`https` through http-client.ts, `fetch` through fetch.ts; the vendor
- * (vendors/aws.ts) says which headers are IDs.
+ * Records the IDs that vendors (AWS, OpenAI, Stripe…, vendors/) put in their response headers,
+ * and the downstream's echo of our own header, on the spans of the call, where support can ask
+ * for them (spans.ts says which spans). One adapter per transport hands over the destination host
+ * at the request and the response headers: `http`/`https` through http-client.ts, `fetch` through
+ * fetch.ts; the vendor table (host-table.ts) says which headers are IDs for that host.
  *
- * A non-AWS call allocates nothing: the request side stores references to the active context
- * and the request's state on the request (plus the start time where there is no CLIENT span),
- * and the response side makes one pass over the raw header names (response-headers.ts).
+ * A call with no ID allocates nothing: the request side stores references to the active context,
+ * the request's state and its host's table on the request (plus the start time where there is no
+ * CLIENT span), and the response side makes one pass over the raw header names (response-headers.ts).
  */
-export class AwsRequestIdCapture {
+export class ResponseIdCapture {
   private enabled = false;
   private readonly http: HttpClientCapture;
   private readonly fetch: FetchCapture;
 
-  /** `tracer` is read per span, so that the instrumentation's `setTracerProvider()` takes effect. */
-  constructor(guard: Guard = new Guard(), tracer: () => Tracer = defaultTracer) {
-    const spans = new CaptureSpans(aws, tracer);
+  /**
+   * `table`: the vendors to record, compiled from the config (config/vendors.ts); every built-in by
+   * default. `tracer` is read per span, so that the instrumentation's `setTracerProvider()` takes effect.
+   */
+  constructor(
+    readonly table: VendorTable = new VendorTable(BUILT_IN_VENDORS),
+    guard: Guard = new Guard(),
+    tracer: () => Tracer = defaultTracer,
+  ) {
+    const spans = new CaptureSpans(table, tracer);
     this.http = new HttpClientCapture(spans, guard);
     this.fetch = new FetchCapture(spans, guard);
   }
