@@ -125,3 +125,10 @@ export function idsFromHeaderObject<C>(
   }
   return ids;
 }
+
+/** `sent` for a request headers object keyed by lower-case name (node:http2's): the header's first value. */
+export function sentInHeaderObject(headers: Readonly<Record<string, unknown>> | undefined, key: string): string | undefined {
+  const value = headers?.[key];
+  if (typeof value === 'string') return value;
+  return Array.isArray(value) && typeof value[0] === 'string' ? value[0] : undefined;
+}

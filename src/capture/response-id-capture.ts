@@ -23,6 +23,17 @@ import { BUILT_IN_VENDORS } from './vendors';
  * at the request and the response headers: `http`/`https` through http-client.ts, `fetch` through
  * fetch.ts; the vendor table (host-table.ts) says which headers are IDs for that host.
  *
+ * A new transport (HTTP/2: capture/http2-client.ts) is one more adapter built here on the same
+ * `CaptureSpans`, and does no vendor work of its own:
+ * 1. at the request, in the caller's context: claim it as http-client.ts does (`CONTEXT`, `STATE`,
+ *    `START` of claim.ts) and keep `spans.table.forHost(hostname)` under `TABLE`: the host is
+ *    matched there, once;
+ * 2. at the response headers: `idsFromHeaderObject(stream[TABLE], headers, requestHeaders,
+ *    sentInHeaderObject)` (response-headers.ts); `undefined` means no ID: stop there;
+ * 3. otherwise `spans.startOwnSpan(stream, state, ctx, kind, { method, status, host }, port, ids.vendor)`
+ *    (or an existing CLIENT span), `spans.record(target, undefined, state, ids, call)`, and
+ *    `spans.endOwnSpan(stream, error?)` when the stream closes.
+ *
  * A call with no ID allocates nothing: the request side stores references to the active context,
  * the request's state and its host's table on the request (plus the start time where there is no
  * CLIENT span), and the response side makes one pass over the raw header names (response-headers.ts).

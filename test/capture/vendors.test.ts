@@ -28,6 +28,9 @@ import { get, startServer, type TestServer } from '../support/http';
 import { diagLines, finishedSpans, resetSpans } from '../support/otel';
 import type { ReadableSpan } from '../support/sdk-compat';
 import { getFrom, loopbackAgent, loopbackDispatcher } from '../support/vendor-hosts';
+import { VendorTable } from '../../src/capture/host-table';
+import { idsFromHeaderObject, sentInHeaderObject } from '../../src/capture/response-headers';
+import { downstream } from '../../src/capture/vendors/downstream';
 
 async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 3000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -372,6 +375,19 @@ describe('vendor request IDs', () => {
       const span = await waitFor('the CLIENT span', () => httpClientSpans('api.stripe.com', api.port)[0]);
       assert.deepEqual(capturedOf(span.attributes), {});
     });
+  });
+
+  it('the transport seam for a headers object (node:http2): host table once, then the response headers and what the call sent', () => {
+    const table = new VendorTable([...BUILT_IN_VENDORS, downstream(['x-request-id'])]);
+    const sent = { ':method': 'POST', 'x-request-id': 'ours' };
+    const openaiIds = idsFromHeaderObject(table.forHost('api.openai.com'), { ':status': 200, 'x-request-id': 'req_h2', 'x-amzn-requestid': 'aws-h2' }, sent, sentInHeaderObject);
+    assert.deepEqual(openaiIds?.toAttributes(), { [ATTR_OPENAI_REQUEST_ID]: 'req_h2', [ATTR_AWS_REQUEST_ID]: 'aws-h2' });
+    assert.equal(openaiIds?.vendor.callEvent, 'aws.call', 'one event per call, named after the first entry with an ID');
+    const echo = idsFromHeaderObject(table.forHost('orders.internal'), { ':status': 200, 'x-request-id': ['theirs', 'again'], 'request-id': 'x' }, sent, sentInHeaderObject);
+    assert.deepEqual(echo?.toAttributes(), { [ATTR_DOWNSTREAM_REQUEST_ID]: 'theirs' });
+    assert.equal(idsFromHeaderObject(table.forHost('orders.internal'), { ':status': 200, 'x-request-id': 'ours' }, sent, sentInHeaderObject), undefined);
+    assert.equal(idsFromHeaderObject(table.forHost('orders.internal'), { 'x-request-id': 'theirs' }, {}, sentInHeaderObject), undefined, 'the call carried no ID');
+    assert.equal(table.forHost('a.example'), table.forHost('b.example'), 'every unlisted host shares one table');
   });
 
   it(`at most ${MAX_CALL_EVENTS} rid.slack.call events per request; the rest are counted in rid.slack.calls.dropped`, async () => {
