@@ -70,26 +70,29 @@ export class ResponseIdCapture {
     return this.fetch.onResponse;
   }
 
+  /** The diagnostics channels the adapters listen on, and their subscribers: enable() and disable() walk this one list. */
+  private channels(): [string, (message: unknown) => void][] {
+    return [
+      [HTTP_CLIENT_RESPONSE_FINISH, this.http.onResponse],
+      [UNDICI_REQUEST_CREATE, this.fetch.onRequest],
+      [UNDICI_REQUEST_HEADERS, this.fetch.onResponse],
+      [UNDICI_REQUEST_TRAILERS, this.fetch.onEnd],
+      [UNDICI_REQUEST_ERROR, this.fetch.onEnd],
+    ];
+  }
+
   enable(): void {
     if (this.enabled) return;
     this.enabled = true;
     addOutgoingRequestHook(this.http.onRequest);
-    subscribe(HTTP_CLIENT_RESPONSE_FINISH, this.http.onResponse);
-    subscribe(UNDICI_REQUEST_CREATE, this.fetch.onRequest);
-    subscribe(UNDICI_REQUEST_HEADERS, this.fetch.onResponse);
-    subscribe(UNDICI_REQUEST_TRAILERS, this.fetch.onEnd);
-    subscribe(UNDICI_REQUEST_ERROR, this.fetch.onEnd);
+    for (const [channel, subscriber] of this.channels()) subscribe(channel, subscriber);
   }
 
   disable(): void {
     if (!this.enabled) return;
     this.enabled = false;
     removeOutgoingRequestHook(this.http.onRequest);
-    unsubscribe(HTTP_CLIENT_RESPONSE_FINISH, this.http.onResponse);
-    unsubscribe(UNDICI_REQUEST_CREATE, this.fetch.onRequest);
-    unsubscribe(UNDICI_REQUEST_HEADERS, this.fetch.onResponse);
-    unsubscribe(UNDICI_REQUEST_TRAILERS, this.fetch.onEnd);
-    unsubscribe(UNDICI_REQUEST_ERROR, this.fetch.onEnd);
+    for (const [channel, subscriber] of this.channels()) unsubscribe(channel, subscriber);
   }
 }
 

@@ -34,6 +34,7 @@ import {
   startS3,
 } from '../support/aws-emulators';
 import { get, startServer, type TestServer } from '../support/http';
+import { waitFor } from '../support/wait';
 import { diagLines, finishedSpans, resetSpans, undiciInstrumentation } from '../support/otel';
 import { InMemorySpanExporter, simpleProcessor, type ReadableSpan } from '../support/sdk-compat';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
@@ -46,17 +47,6 @@ interface Metadata {
 }
 
 const AWS_ATTRIBUTES = [ATTR_AWS_REQUEST_ID, ATTR_AWS_EXTENDED_REQUEST_ID, ATTR_AWS_REMAPPED_REQUEST_ID, ATTR_AWS_CF_ID, ATTR_AWS_APIGW_ID];
-
-/** Spans end on the response's `end`, a tick or more after the caller has its answer. */
-async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 3000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 /** Finished CLIENT spans of calls to this port, oldest first. */
 function clientSpansTo(port: number): ReadableSpan[] {

@@ -24,23 +24,15 @@ import {
   RequestIdInstrumentation,
   type RequestIdInstrumentationConfig,
 } from '../../src';
-import { get, startServer, type TestServer } from '../support/http';
-import { diagLines, finishedSpans, resetSpans } from '../support/otel';
+import { get, type TestServer } from '../support/http';
+import { useTestScope } from '../support/scope';
+import { waitFor } from '../support/wait';
+import { diagLines, finishedSpans } from '../support/otel';
 import type { ReadableSpan } from '../support/sdk-compat';
 import { getFrom, loopbackAgent, loopbackDispatcher } from '../support/vendor-hosts';
 import { VendorTable } from '../../src/capture/host-table';
 import { idsFromHeaderObject, sentInHeaderObject } from '../../src/capture/response-headers';
 import { downstream } from '../../src/capture/vendors/downstream';
-
-async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 3000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 /** Every attribute this package's capture writes: `rid.*` and `aws.*`. */
 function capturedOf(attributes: Record<string, unknown> | undefined): Record<string, unknown> {
@@ -63,40 +55,29 @@ const callEvents = (span: ReadableSpan) => span.events.filter((e) => e.name === 
 const AWS_LIKE = 'aws.call';
 
 describe('vendor request IDs', () => {
-  let instrumentations: RequestIdInstrumentation[] = [];
+  const scope = useTestScope();
+  const instrument = (config?: RequestIdInstrumentationConfig): RequestIdInstrumentation => scope.instrument(config);
+  /** Agents and dispatchers the SDKs were given, closed after each test. */
   let closeAfter: { close(): Promise<void> | void }[] = [];
-
-  function instrument(config?: RequestIdInstrumentationConfig): RequestIdInstrumentation {
-    const inst = new RequestIdInstrumentation(config);
-    instrumentations.push(inst);
-    return inst;
-  }
 
   /** A vendor stand-in on 127.0.0.1 that answers every request with `headers` (a function: per request). */
   async function vendor(headers: OutgoingHttpHeaders | ((req: IncomingMessage) => OutgoingHttpHeaders), body = '{}'): Promise<TestServer> {
-    const server = await startServer((req: IncomingMessage, res: ServerResponse) => {
+    return scope.serve((req: IncomingMessage, res: ServerResponse) => {
       res.writeHead(200, { 'content-type': 'application/json', ...(typeof headers === 'function' ? headers(req) : headers) });
       res.end(body);
     });
-    closeAfter.push(server);
-    return server;
   }
 
   async function app(handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>): Promise<TestServer> {
-    const server = await startServer((req, res) => {
+    return scope.serve((req, res) => {
       handler(req, res).catch((err: unknown) => {
         res.statusCode = 500;
         res.end(String(err));
       });
     });
-    closeAfter.push(server);
-    return server;
   }
 
-  beforeEach(() => resetSpans());
   afterEach(async () => {
-    for (const inst of instrumentations) inst.disable();
-    instrumentations = [];
     await Promise.all(closeAfter.map((c) => c.close()));
     closeAfter = [];
     assert.deepEqual(
