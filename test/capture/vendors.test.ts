@@ -201,7 +201,7 @@ describe('vendor request IDs', () => {
       closeAfter.push({ close: () => dispatcher.close() });
       const server = await app(async (_req, res) => {
         await getFrom('api.example.com', api.port);
-        await (await fetch(`http://api.example.com:${api.port}/`, { dispatcher } as RequestInit)).text();
+        await (await fetch(`http://api.example.com:${api.port}/`, { dispatcher } as unknown as RequestInit)).text();
         res.end('ok');
       });
       await get(server.url);
