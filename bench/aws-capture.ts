@@ -81,6 +81,8 @@ const OPENAI: string[] = [
   'Server', 'cloudflare',
   'cf-ray', '8f1c2d3e4a5b6c7d-IAD',
 ];
+// The same answer without X-Request-Id (a service that sends none, or one not reached with ours).
+const NO_ECHO = NON_AWS.filter((_, i) => NON_AWS[i - (i % 2)] !== 'X-Request-Id');
 const OPENAI_NO_ID = OPENAI.filter((_, i) => OPENAI[i - (i % 2)] !== 'x-request-id');
 // An S3 GetObject answer.
 const AWS_S3: string[] = [
@@ -216,6 +218,8 @@ const cases: Case[] = [
   responseCase('response: http, AWS (S3, 10 headers)', 'http', AWS_S3, true),
   responseCase('response: http, AWS (DynamoDB, 7 headers)', 'http', AWS_DYNAMO, true),
   responseCase('response: fetch, unlisted host (12 Buffers)', 'fetch', NON_AWS, undefined, undefined, UNLISTED),
+  responseCase('response: fetch, unlisted, no X-Request-Id (11)', 'fetch', NO_ECHO, undefined, undefined, UNLISTED),
+  responseCase('response: http, unlisted, no X-Request-Id (11)', 'http', NO_ECHO, false, undefined, UNLISTED),
   // fetch writes on a span of its own, started and ended here every time.
   responseCase('response: fetch, AWS (S3; own span)', 'fetch', AWS_S3, false),
   requestCase('request: baseline (does nothing)', noop as (request: never) => void, underClientSpan),

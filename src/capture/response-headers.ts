@@ -86,9 +86,23 @@ export function idsFromBufferHeaders<C>(table: HostTable, headers: unknown, carr
       const bucket = name.length > longest ? undefined : byLength[name.length];
       if (bucket !== undefined) entry = inBucket(bucket, name, name.length, charCode);
     }
-    if (entry !== undefined) ids = record(ids, table, entry, textOf(headers[i + 1]), carrier, sent);
+    if (entry === undefined) continue;
+    const value = headers[i + 1] as unknown;
+    // The echo of the ID the call carried (the usual answer of our own services): compared as
+    // bytes, so that it costs no string.
+    if (entry.echo && valueIs(value, sent(carrier, entry.lower))) continue;
+    ids = record(ids, table, entry, textOf(value), carrier, sent);
   }
   return ids;
+}
+
+/** Whether an undici header value (Buffer or string) is `text`; `undefined` (the call carried none) counts as the same: nothing to record. */
+function valueIs(value: unknown, text: string | undefined): boolean {
+  if (text === undefined) return true;
+  if (!(value instanceof Uint8Array)) return textOf(value) === text;
+  if (value.length !== text.length) return false;
+  for (let i = 0; i < value.length; i++) if (value[i] !== text.charCodeAt(i)) return false;
+  return true;
 }
 
 /**
