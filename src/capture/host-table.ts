@@ -38,6 +38,8 @@ export class HostTable {
   readonly byLength: (readonly HeaderEntry[] | undefined)[];
   readonly entries: readonly HeaderEntry[];
   readonly attributes: readonly AttributeSlots[];
+  /** One `undefined` per entry: FoundIds copies it (a packed array, one allocation). */
+  readonly noValues: readonly (string | undefined)[];
 
   constructor(readonly vendors: readonly ResponseIdVendor[]) {
     const entries: HeaderEntry[] = [];
@@ -62,6 +64,7 @@ export class HostTable {
     this.byLength = Array.from({ length: MAX_NAME_LENGTH + 1 }, (_, n) => byLength[n]);
     this.entries = entries;
     this.attributes = attributes;
+    this.noValues = entries.map(() => undefined);
   }
 
   get empty(): boolean {
@@ -76,7 +79,7 @@ export class FoundIds {
   private first: number;
 
   constructor(readonly table: HostTable) {
-    this.values = new Array<string | undefined>(table.entries.length).fill(undefined);
+    this.values = table.noValues.slice();
     this.first = table.vendors.length;
   }
 
@@ -98,11 +101,13 @@ export class FoundIds {
 
   toAttributes(): Attributes {
     const attributes: Attributes = {};
-    for (const { attribute, slots } of this.table.attributes) {
-      for (const slot of slots) {
-        const value = this.values[slot];
+    const all = this.table.attributes;
+    for (let a = 0; a < all.length; a++) {
+      const slots = all[a].slots;
+      for (let i = 0; i < slots.length; i++) {
+        const value = this.values[slots[i]];
         if (value === undefined) continue;
-        attributes[attribute] = value;
+        attributes[all[a].attribute] = value;
         break;
       }
     }
