@@ -1,8 +1,11 @@
 /**
- * AWS request ID capture micro-benchmark: ns per response in the `http.client.response.finish`
- * and `undici:request:headers` subscribers, for a non-AWS response next to a baseline subscriber
- * that does nothing, and for AWS responses (which write the IDs on a recording CLIENT span); plus
- * the request side (the `Agent.prototype.addRequest` hook) and an allocation check.
+ * Vendor request ID capture micro-benchmark (AWS and the other vendors of src/capture/vendors/):
+ * ns per response in the `http.client.response.finish` and `undici:request:headers` subscribers,
+ * for a response from a host no vendor lists next to a baseline subscriber that does nothing and
+ * to the AWS-only scan this package had before the vendor table (re-created here as a reference),
+ * for a listed host (api.openai.com, with and without its ID) and for AWS responses (which write
+ * the IDs on a recording CLIENT span); plus the request side (the `Agent.prototype.addRequest`
+ * hook, which matches the destination host against the table) and an allocation check.
  *
  *   node -r ts-node/register/transpile-only bench/aws-capture.ts            # full run (~20 s)
  *   node -r ts-node/register/transpile-only bench/aws-capture.ts --quick    # CI smoke (a few seconds)
@@ -16,7 +19,7 @@
  * too), so each call does the full work. Then each case runs ALLOC_CALLS more calls to measure
  * the bytes it allocates per call: the heap's growth plus what every GC in between freed (from
  * v8.GCProfiler). A path that allocates nothing shows 0.
- * Finally each case is checked to have recorded (AWS) or not recorded (non-AWS) the IDs.
+ * Finally each case is checked to have recorded (AWS, OpenAI's ID) or not recorded (unlisted host) the IDs.
  * No timing is asserted: results go to bench/results/aws-capture.json.
  */
 import { mkdirSync, writeFileSync } from 'fs';
@@ -25,8 +28,9 @@ import { getHeapStatistics, GCProfiler } from 'v8';
 import { context, ROOT_CONTEXT, SpanKind, trace, type Context, type Span } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
-import { AwsRequestIdCapture } from '../src/capture/aws-capture';
+import { ResponseIdCapture } from '../src/capture/response-id-capture';
 import { ATTR_AWS_REQUEST_ID } from '../src/capture/vendors/aws';
+import { ATTR_OPENAI_REQUEST_ID } from '../src/capture/vendors/openai';
 import { median } from './lib/stats';
 
 const args = process.argv.slice(2);
@@ -38,8 +42,9 @@ const ALLOC_CALLS = QUICK ? 200_000 : 1_000_000;
 
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 const tracer = new TracerProvider().getTracer('bench');
-const capture = new AwsRequestIdCapture();
-// The capture's claim on a request (see src/capture/aws-capture.ts), restored before every call.
+// Every built-in vendor and the downstream echo of X-Request-Id: the default config.
+const capture = new ResponseIdCapture();
+// The capture's claim on a request (see src/capture/claim.ts), restored before every call.
 const CONTEXT = Symbol.for('@rid/otel.aws-context');
 const OWN = Symbol.for('@rid/otel.aws-own');
 
@@ -58,6 +63,27 @@ const NON_AWS: string[] = [
   'Access-Control-Allow-Origin', '*',
   'Strict-Transport-Security', 'max-age=31536000',
 ];
+// What api.openai.com answers (behind Cloudflare), with and without its x-request-id.
+const OPENAI: string[] = [
+  'Date', 'Tue, 03 Nov 2026 10:00:00 GMT',
+  'Content-Type', 'application/json',
+  'Transfer-Encoding', 'chunked',
+  'Connection', 'keep-alive',
+  'access-control-expose-headers', 'X-Request-ID',
+  'openai-organization', 'user-abc123',
+  'openai-processing-ms', '412',
+  'openai-version', '2020-10-01',
+  'x-ratelimit-limit-requests', '10000',
+  'x-ratelimit-remaining-requests', '9999',
+  'x-request-id', 'req_8f3b6c2a1d4e5f6a7b8c9d0e1f2a3b4c',
+  'strict-transport-security', 'max-age=31536000; includeSubDomains; preload',
+  'cf-cache-status', 'DYNAMIC',
+  'Server', 'cloudflare',
+  'cf-ray', '8f1c2d3e4a5b6c7d-IAD',
+];
+// The same answer without X-Request-Id (a service that sends none, or one not reached with ours).
+const NO_ECHO = NON_AWS.filter((_, i) => NON_AWS[i - (i % 2)] !== 'X-Request-Id');
+const OPENAI_NO_ID = OPENAI.filter((_, i) => OPENAI[i - (i % 2)] !== 'x-request-id');
 // An S3 GetObject answer.
 const AWS_S3: string[] = [
   'x-amz-id-2', 'Rd+VkxLchOwmgK/K8Q+kzOuevaVu7BF+Vwfeul+L89DNQX8xDhsYo9W+U/EwI0svlSXb4XtyNVU=',
@@ -91,19 +117,28 @@ interface Case {
   side: Side;
   /** Whether the IDs must end up on `span` (undefined: not checked). */
   recordsOnSpan?: boolean;
+  /** The attribute checked for `recordsOnSpan`. */
+  attribute?: string;
   span?: Span;
   run: Runner;
 }
 
-/** A request as `Agent.prototype.addRequest` sees it: under a recording CLIENT span (HttpInstrumentation's). */
-function fakeRequest(): Record<PropertyKey, unknown> {
+const SENT_ID = '0f8fad5b-d9cb-469f-a165-70867728950e';
+const UNLISTED = 'api.example.com';
+const AWS_HOST = 'bucket.s3.us-east-1.amazonaws.com';
+
+/**
+ * A request as `Agent.prototype.addRequest` (or undici) sees it: it carried our X-Request-Id, which
+ * the NON_AWS answer echoes unchanged (so the downstream-echo check runs, and records nothing).
+ */
+function fakeRequest(host = AWS_HOST): Record<PropertyKey, unknown> {
   return {
     method: 'GET',
-    host: 'bucket.s3.us-east-1.amazonaws.com',
-    origin: 'https://dynamodb.us-east-1.amazonaws.com',
+    host,
+    origin: `https://${host}`,
     socket: null,
-    getHeader: () => undefined,
-    headers: [],
+    getHeader: (name: string) => (name === 'x-request-id' ? SENT_ID : undefined),
+    headers: ['x-request-id', SENT_ID],
   };
 }
 
@@ -113,20 +148,28 @@ const RESPONSE_LOOP =
   'const own = request[OWN]; if (own !== undefined) { own.end(); request[OWN] = undefined; } } };';
 const REQUEST_LOOP = 'return function run(n) { for (let i = 0; i < n; i++) { request[CONTEXT] = undefined; hook(request); } };';
 
-function responseCase(name: string, kind: 'http' | 'fetch', headers: string[], recordsOnSpan: boolean, handler?: (m: unknown) => void): Case {
+function responseCase(
+  name: string,
+  kind: 'http' | 'fetch',
+  headers: string[],
+  recordsOnSpan: boolean | undefined,
+  handler?: (m: unknown) => void,
+  host = AWS_HOST,
+  attribute = ATTR_AWS_REQUEST_ID,
+): Case {
   const span = tracer.startSpan('GET', { kind: SpanKind.CLIENT });
-  const request = fakeRequest();
+  const request = fakeRequest(host);
   const ctx = trace.setSpan(ROOT_CONTEXT, span);
   context.with(ctx, () => (kind === 'http' ? capture.onHttpRequest(request as never) : capture.onFetchRequest({ request })));
   if (request[CONTEXT] !== ctx) throw new Error(`${name}: the request hook did not claim the request`);
   const response = kind === 'http' ? { rawHeaders: headers, statusCode: 200 } : { headers: asBuffers(headers), statusCode: 200 };
   const chosen = handler ?? (kind === 'http' ? capture.onHttpResponse : capture.onFetchResponse);
   const make = new Function('handler', 'message', 'request', 'ctx', 'CONTEXT', 'OWN', RESPONSE_LOOP) as (...a: unknown[]) => Runner;
-  return { name, side: 'response', recordsOnSpan, span, run: make(chosen, { request, response }, request, ctx, CONTEXT, OWN) };
+  return { name, side: 'response', recordsOnSpan, attribute, span, run: make(chosen, { request, response }, request, ctx, CONTEXT, OWN) };
 }
 
-function requestCase(name: string, hook: (request: never) => void, ctx: Context): Case {
-  const request = fakeRequest();
+function requestCase(name: string, hook: (request: never) => void, ctx: Context, host?: string): Case {
+  const request = fakeRequest(host);
   const loop = (new Function('hook', 'request', 'CONTEXT', REQUEST_LOOP) as (...a: unknown[]) => Runner)(hook, request, CONTEXT);
   return { name, side: 'request', run: (n) => context.with(ctx, () => loop(n)) };
 }
@@ -142,18 +185,46 @@ const lookups = (message: unknown): void => {
   for (let i = 0; i < HEADER_KEYS.length; i++) if (headers[HEADER_KEYS[i]] !== undefined) throw new Error('not expected');
 };
 
+// For comparison only: the AWS-only pass this package made before the vendor table (its
+// `x-amz` pre-filter of a length check and five character compares per name), over the same headers.
+const awsOnlyPass = (message: unknown): void => {
+  const raw = (message as { response: { rawHeaders: string[] } }).response.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    const n = name.length;
+    if (
+      n >= 10 &&
+      n <= 32 &&
+      (name.charCodeAt(0) | 0x20) === 0x78 &&
+      name.charCodeAt(1) === 0x2d &&
+      (name.charCodeAt(2) | 0x20) === 0x61 &&
+      (name.charCodeAt(3) | 0x20) === 0x6d &&
+      (name.charCodeAt(4) | 0x20) === 0x7a
+    ) {
+      throw new Error('not expected');
+    }
+  }
+};
+
 const underClientSpan = trace.setSpan(ROOT_CONTEXT, tracer.startSpan('GET', { kind: SpanKind.CLIENT }));
 const cases: Case[] = [
   responseCase('response: baseline (does nothing)', 'http', NON_AWS, false, noop),
   responseCase('response: reference, 7 look-ups on headers', 'http', NON_AWS, false, lookups),
+  responseCase('response: reference, the AWS-only pass before', 'http', NON_AWS, false, awsOnlyPass),
+  responseCase('response: http, unlisted host (12 headers)', 'http', NON_AWS, false, undefined, UNLISTED),
   responseCase('response: http, non-AWS (12 headers)', 'http', NON_AWS, false),
+  responseCase('response: http, listed host, no ID (OpenAI, 14)', 'http', OPENAI_NO_ID, false, undefined, 'api.openai.com', ATTR_OPENAI_REQUEST_ID),
+  responseCase('response: http, listed host, ID (OpenAI, 15)', 'http', OPENAI, true, undefined, 'api.openai.com', ATTR_OPENAI_REQUEST_ID),
   responseCase('response: http, AWS (S3, 10 headers)', 'http', AWS_S3, true),
   responseCase('response: http, AWS (DynamoDB, 7 headers)', 'http', AWS_DYNAMO, true),
-  responseCase('response: fetch, non-AWS (12 Buffer headers)', 'fetch', NON_AWS, false),
+  responseCase('response: fetch, unlisted host (12 Buffers)', 'fetch', NON_AWS, undefined, undefined, UNLISTED),
+  responseCase('response: fetch, unlisted, no X-Request-Id (11)', 'fetch', NO_ECHO, undefined, undefined, UNLISTED),
+  responseCase('response: http, unlisted, no X-Request-Id (11)', 'http', NO_ECHO, false, undefined, UNLISTED),
   // fetch writes on a span of its own, started and ended here every time.
   responseCase('response: fetch, AWS (S3; own span)', 'fetch', AWS_S3, false),
   requestCase('request: baseline (does nothing)', noop as (request: never) => void, underClientSpan),
   requestCase('request: http hook, under a CLIENT span', capture.onHttpRequest, underClientSpan),
+  requestCase('request: http hook, CLIENT span, OpenAI host', capture.onHttpRequest, underClientSpan, 'api.openai.com'),
   requestCase('request: http hook, no span (own-span mode)', capture.onHttpRequest, ROOT_CONTEXT),
 ];
 
@@ -207,7 +278,7 @@ function main(): void {
 
   for (const c of cases) {
     if (c.recordsOnSpan === undefined) continue;
-    const recorded = (c.span as unknown as { attributes: Record<string, unknown> }).attributes[ATTR_AWS_REQUEST_ID] !== undefined;
+    const recorded = (c.span as unknown as { attributes: Record<string, unknown> }).attributes[c.attribute ?? ATTR_AWS_REQUEST_ID] !== undefined;
     if (recorded !== c.recordsOnSpan) throw new Error(`${c.name}: recorded=${recorded}, expected ${c.recordsOnSpan}`);
   }
 
@@ -235,7 +306,7 @@ function main(): void {
   const lpad = (s: string, n: number): string => s.padStart(n);
   const lines: string[] = [];
   lines.push(
-    `AWS request ID capture: node ${process.version}, ${ROUNDS} interleaved rounds of ~${ROUND_MS} ms, median CPU ns per call` +
+    `Vendor request ID capture: node ${process.version}, ${ROUNDS} interleaved rounds of ~${ROUND_MS} ms, median CPU ns per call` +
       (QUICK ? ' (--quick)' : ''),
   );
   lines.push(

@@ -18,8 +18,22 @@ export {
   AWS_CALL_EVENT,
   MAX_AWS_CALL_EVENTS,
 } from './capture/vendors/aws';
+export { ATTR_OPENAI_REQUEST_ID } from './capture/vendors/openai';
+export { ATTR_ANTHROPIC_REQUEST_ID } from './capture/vendors/anthropic';
+export { ATTR_STRIPE_REQUEST_ID } from './capture/vendors/stripe';
+export { ATTR_GITHUB_REQUEST_ID } from './capture/vendors/github';
+export { ATTR_AZURE_APIM_REQUEST_ID, ATTR_AZURE_REQUEST_ID } from './capture/vendors/azure';
+export { ATTR_TWILIO_REQUEST_ID } from './capture/vendors/twilio';
+export { ATTR_CLOUDFLARE_RAY_ID } from './capture/vendors/cloudflare';
+export { ATTR_SLACK_REQUEST_ID } from './capture/vendors/slack';
+export { ATTR_SHOPIFY_REQUEST_ID } from './capture/vendors/shopify';
+export { ATTR_DOWNSTREAM_CALLS_DROPPED, ATTR_DOWNSTREAM_REQUEST_ID, DOWNSTREAM_CALL_EVENT } from './capture/vendors/downstream';
+export { MAX_CALL_EVENTS } from './capture/vendor';
+export { BUILT_IN_VENDORS } from './capture/vendors';
+export type { HostPattern, ResponseIdVendor, VendorId } from './capture/vendor';
 export type {
   AlgorithmName,
+  CustomVendor,
   Http2IncomingRequest,
   IncomingRequest,
   IncomingValidation,
@@ -32,4 +46,5 @@ export type {
   RequestMatcher,
   RequestPredicate,
   TrustIncoming,
+  VendorName,
 } from './types';

@@ -1,6 +1,6 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { InstrumentationBase, type InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
-import { AwsRequestIdCapture } from './capture/aws-capture';
+import { ResponseIdCapture } from './capture/response-id-capture';
 import { compileConfig, type CompiledConfig } from './config/compile-config';
 import type { DestinationPolicy } from './config/propagate-to';
 import { Guard } from './diag';
@@ -43,7 +43,7 @@ export class RequestIdInstrumentation extends InstrumentationBase<RequestIdInstr
   declare private compiled: CompiledConfig;
   declare private guard: Guard;
   declare private hooks: Hooks | undefined;
-  declare private awsCapture: AwsRequestIdCapture | undefined;
+  declare private capture: ResponseIdCapture | undefined;
 
   constructor(config: RequestIdInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
@@ -55,7 +55,7 @@ export class RequestIdInstrumentation extends InstrumentationBase<RequestIdInstr
     const compiled = compileConfig(config, this.guard);
     super.setConfig(config);
     this.compiled = compiled;
-    if (this.hooks !== undefined) this.applyAwsCapture();
+    if (this.hooks !== undefined) this.applyCapture();
   }
 
   protected init(): InstrumentationNodeModuleDefinition[] {
@@ -83,7 +83,7 @@ export class RequestIdInstrumentation extends InstrumentationBase<RequestIdInstr
     addRespondHook(hooks.http2Server.onRespond);
     addStreamEmitHook(hooks.http2Server.runStream);
     addClientHooks(hooks.http2Client.onRequest, hooks.http2Client.onStream);
-    this.applyAwsCapture();
+    this.applyCapture();
   }
 
   override disable(): void {
@@ -99,18 +99,22 @@ export class RequestIdInstrumentation extends InstrumentationBase<RequestIdInstr
     removeRespondHook(hooks.http2Server.onRespond);
     removeStreamEmitHook(hooks.http2Server.runStream);
     removeClientHooks(hooks.http2Client.onRequest, hooks.http2Client.onStream);
-    this.applyAwsCapture();
+    this.applyCapture();
   }
 
-  /** The AWS capture runs while enabled with `captureAwsRequestIds`, and stops as soon as either goes. */
-  private applyAwsCapture(): void {
-    const wanted = this.hooks !== undefined && this.compiled.captureAwsRequestIds;
-    if (wanted && this.awsCapture === undefined) {
-      this.awsCapture = new AwsRequestIdCapture(this.guard, () => this.tracer);
-      this.awsCapture.enable();
-    } else if (!wanted && this.awsCapture !== undefined) {
-      this.awsCapture.disable();
-      this.awsCapture = undefined;
+  /**
+   * The response ID capture (AWS and the other vendors) runs while enabled with a vendor to record,
+   * and stops as soon as either goes; a new config's table replaces the running one.
+   */
+  private applyCapture(): void {
+    const table = this.hooks === undefined ? undefined : this.compiled.vendorTable;
+    if (this.capture !== undefined && this.capture.table !== table) {
+      this.capture.disable();
+      this.capture = undefined;
+    }
+    if (table !== undefined && this.capture === undefined) {
+      this.capture = new ResponseIdCapture(table, this.guard, () => this.tracer);
+      this.capture.enable();
     }
   }
 }

@@ -8,6 +8,25 @@ import type { AlgorithmName, RangeIdOptions } from './generators';
 export type { AlgorithmName, RangeIdOptions } from './generators';
 export type { OutgoingDestination, PropagateTo } from './config/propagate-to';
 
+/**
+ * A built-in vendor whose response request IDs are recorded (README "Vendor request IDs"), or
+ * `'downstream'`, the echo of our own header by a downstream that did not keep our ID. AWS has its
+ * own option, `captureAwsRequestIds`.
+ */
+export type VendorName = 'openai' | 'anthropic' | 'stripe' | 'github' | 'azure' | 'twilio' | 'cloudflare' | 'slack' | 'shopify' | 'downstream';
+
+/** A vendor of your own, whose responses carry an ID its support (or your team) asks for. */
+export interface CustomVendor {
+  /** Lower case, letters, digits and `_`, starting with a letter, not a built-in's name. Names the event `rid.<name>.call`. */
+  name: string;
+  /** Where its responses come from: host names, `*.suffix` wildcards (subdomains only), RegExps on the host name, or `'*'` (every host: only for a header nobody else sends). */
+  hosts: string | RegExp | readonly (string | RegExp)[];
+  /** The response header that carries its ID, or several, most preferred first (matched case-insensitively). */
+  headers: string | readonly string[];
+  /** The span attribute for the ID. Default `'rid.<name>.request_id'`. */
+  attributeName?: string;
+}
+
 /** A built-in algorithm name, or a function that returns a new ID (guarded: see README). */
 export type RequestIdAlgorithm = AlgorithmName | (() => string);
 
@@ -99,4 +118,8 @@ export interface RequestIdInstrumentationConfig extends InstrumentationConfig {
   propagateTo?: PropagateTo;
   /** Record the request IDs of AWS responses (`aws.request_id`, `aws.extended_request_id`, …) on the CLIENT spans of outgoing calls and as `aws.call` events on the SERVER span. Default `true`. */
   captureAwsRequestIds?: boolean;
+  /** Record the request IDs of the other built-in vendors (OpenAI, Anthropic, Stripe, GitHub, Azure, Twilio, Cloudflare, Slack, Shopify) from their hosts, and a downstream's echo of our header when it differs from the ID we sent: all (`true`, default), none, or only the vendors named (`'downstream'` is the echo). */
+  captureVendorRequestIds?: boolean | readonly VendorName[];
+  /** Vendors of your own, recorded like the built-in ones: `{ name, hosts, headers, attributeName? }`. Default none. */
+  customVendors?: readonly CustomVendor[];
 }

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Context, Span } from '@opentelemetry/api';
 import type { RequestIdState } from '../context/request-state';
+import type { HostTable } from './host-table';
 
 // What is kept on an outgoing request (ClientRequest or undici's request) until its response, as
 // Symbol.for properties: references to objects that exist anyway, so a call without IDs allocates
@@ -16,6 +17,8 @@ export const START = Symbol.for('@rid/otel.aws-start');
 export const OPERATION = Symbol.for('@rid/otel.aws-operation');
 /** Our own span, for a response with IDs only, until the body ends. */
 export const OWN = Symbol.for('@rid/otel.aws-own');
+/** The vendor table of the destination host (host-table.ts), matched once, at the request. */
+export const TABLE = Symbol.for('@rid/otel.vendor-table');
 
 /** An outgoing request with what the capture keeps on it. */
 export interface Claimed {
@@ -24,6 +27,7 @@ export interface Claimed {
   [START]?: number;
   [OPERATION]?: Span;
   [OWN]?: Span;
+  [TABLE]?: HostTable;
 }
 
 export function nowMs(): number {

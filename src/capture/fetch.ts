@@ -5,7 +5,7 @@ import type { Guard } from '../diag';
 import { UNDICI_CLIENT_SEND_HEADERS } from '../internals/channels';
 import { undiciHeaderValue } from '../internals/undici';
 import { destinationFromOrigin, portOf } from '../outgoing/destination';
-import { CONTEXT, nowMs, OWN, START, STATE, type Claimed } from './claim';
+import { CONTEXT, nowMs, OWN, START, STATE, TABLE, type Claimed } from './claim';
 import { idsFromBufferHeaders } from './response-headers';
 import type { CaptureSpans } from './spans';
 
@@ -19,6 +19,11 @@ interface UndiciRequestLike extends Claimed {
 interface UndiciHeadersMessage {
   request: UndiciRequestLike;
   response: { statusCode: number; headers: unknown };
+}
+
+/** What the fetch call itself carried in header `key` (the downstream echo compares with it). */
+function sentHeader(request: UndiciRequestLike, key: string): string | undefined {
+  return undiciHeaderValue(request.headers, key);
 }
 
 /**
@@ -39,12 +44,13 @@ export class FetchCapture {
       if (request[CONTEXT] !== undefined) return;
       const ctx = context.active();
       request[CONTEXT] = ctx;
+      if (typeof request.origin === 'string') request[TABLE] = this.spans.table.forOrigin(request.origin);
       const state = stateOf(ctx);
       if (state !== undefined) request[STATE] = state;
       // Every fetch response with IDs gets a span of ours (see onResponse): it starts here.
       request[START] = nowMs();
     } catch (err) {
-      this.guard.report('aws:fetch-request', 'could not prepare AWS request ID capture for a fetch call; it goes on unrecorded', err);
+      this.guard.report('aws:fetch-request', 'could not prepare request ID capture (AWS and other vendors) for a fetch call; it goes on unrecorded', err);
     }
   };
 
@@ -55,7 +61,8 @@ export class FetchCapture {
       const ctx = request[CONTEXT];
       if (ctx === undefined) return;
       request[CONTEXT] = undefined;
-      const ids = idsFromBufferHeaders(this.spans.vendor, response.headers);
+      const table = request[TABLE] ?? (typeof request.origin === 'string' ? this.spans.table.forOrigin(request.origin) : this.spans.table.unlisted);
+      const ids = idsFromBufferHeaders(table, response.headers, request, sentHeader);
       if (ids === undefined) return;
       const method = typeof request.method === 'string' ? request.method : 'GET';
       const destination = typeof request.origin === 'string' ? safeDestination(request.origin) : undefined;
@@ -67,17 +74,17 @@ export class FetchCapture {
       let target: Span;
       const other = injectedSpanContext(request.headers, ctx);
       if (other !== undefined) {
-        target = this.spans.startOwnSpan(request, state, trace.setSpanContext(ctx, other), SpanKind.INTERNAL, call, port);
+        target = this.spans.startOwnSpan(request, state, trace.setSpanContext(ctx, other), SpanKind.INTERNAL, call, port, ids.vendor);
       } else if (hasSubscribers(UNDICI_CLIENT_SEND_HEADERS)) {
         // A tracer of fetch is there (instrumentation-undici subscribes to this channel, we do
         // not) but its span could not be found (no W3C or X-Ray propagator): still no second CLIENT span.
-        target = this.spans.startOwnSpan(request, state, ctx, SpanKind.INTERNAL, call, port);
+        target = this.spans.startOwnSpan(request, state, ctx, SpanKind.INTERNAL, call, port, ids.vendor);
       } else {
-        target = this.spans.startOwnSpan(request, state, ctx, SpanKind.CLIENT, call, port);
+        target = this.spans.startOwnSpan(request, state, ctx, SpanKind.CLIENT, call, port, ids.vendor);
       }
       this.spans.record(target, this.spans.operationSpan(request, trace.getSpan(ctx)), state, ids, call);
     } catch (err) {
-      this.guard.report('aws:fetch-response', 'could not record the AWS request IDs of a fetch response', err);
+      this.guard.report('aws:fetch-response', 'could not record the request IDs (AWS and other vendors) of a fetch response', err);
     }
   };
 
@@ -85,7 +92,7 @@ export class FetchCapture {
   readonly onEnd = (message: unknown): void => {
     const { request, error } = message as { request?: Claimed; error?: unknown };
     if (request?.[OWN] === undefined) return;
-    this.guard.run('aws:fetch-end', 'could not end the span of an AWS fetch call', () => this.spans.endOwnSpan(request, error));
+    this.guard.run('aws:fetch-end', 'could not end the span of a fetch call with vendor request IDs', () => this.spans.endOwnSpan(request, error));
   };
 }
 

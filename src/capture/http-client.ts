@@ -4,7 +4,8 @@ import { context, SpanKind, trace } from '@opentelemetry/api';
 import { stateOf } from '../context/request-state';
 import type { Guard } from '../diag';
 import { hasLocalParent, parentSpanIdOf } from '../internals/otel';
-import { CONTEXT, nowMs, OPERATION, START, STATE, type Claimed } from './claim';
+import { unbracketHost } from '../outgoing/destination';
+import { CONTEXT, nowMs, OPERATION, START, STATE, TABLE, type Claimed } from './claim';
 import { idsFromRawHeaders } from './response-headers';
 import type { CaptureSpans } from './spans';
 
@@ -14,7 +15,22 @@ interface HttpResponseMessage {
   response: IncomingMessage;
 }
 
-/** The `http`/`https` adapter of the capture: `Agent.prototype.addRequest` and `http.client.response.finish`. */
+/** What the call itself carried in header `key`: the downstream echo compares the response's value with it. */
+function sentHeader(request: ClientRequest, key: string): string | undefined {
+  const value = request.getHeader(key);
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The host a ClientRequest goes to, as the vendor table matches it. */
+function hostOf(request: ClientRequest): string | undefined {
+  const host = request.host;
+  return typeof host === 'string' ? unbracketHost(host) : undefined;
+}
+
+/**
+ * The `http`/`https` adapter of the capture: `Agent.prototype.addRequest` (the destination's vendor
+ * table, matched once per request) and `http.client.response.finish` (the response's raw headers).
+ */
 export class HttpClientCapture {
   /** One function for every request (a `'newListener'` listener, with the request as `this`): no closure per call. */
   private readonly findOperationSpan: (this: ClientRequest & Claimed) => void;
@@ -36,21 +52,29 @@ export class HttpClientCapture {
     try {
       const ctx = context.active();
       r[CONTEXT] = ctx;
+      r[TABLE] = this.spans.table.forHost(hostOf(request));
       const state = stateOf(ctx);
       if (state !== undefined) r[STATE] = state;
       const client = this.spans.httpClientSpan(trace.getSpan(ctx));
       if (client === undefined) {
         r[START] = nowMs();
-      } else if (request.getHeader(this.spans.vendor.sdkRequestHeader) !== undefined && hasLocalParent(client)) {
+      } else if (this.isSdkAttempt(request) && hasLocalParent(client)) {
         // An SDK attempt under HttpInstrumentation: the operation span is the CLIENT span's parent,
         // active again as soon as `https.request` returns to the SDK's NodeHttpHandler, which then
         // adds its listeners. Only SDK requests carry this header.
         request.on('newListener', this.findOperationSpan);
       }
     } catch (err) {
-      this.guard.report('aws:request', 'could not prepare AWS request ID capture for an outgoing request; it goes on unrecorded', err);
+      this.guard.report('aws:request', 'could not prepare request ID capture (AWS and other vendors) for an outgoing request; it goes on unrecorded', err);
     }
   };
+
+  /** The request carries a header only a vendor SDK sends (AWS SDK: `amz-sdk-invocation-id`). */
+  private isSdkAttempt(request: ClientRequest): boolean {
+    const headers = this.spans.table.sdkRequestHeaders;
+    for (let i = 0; i < headers.length; i++) if (request.getHeader(headers[i]) !== undefined) return true;
+    return false;
+  }
 
   /** Node publishes this before emitting `'response'`: HttpInstrumentation's CLIENT span is still open. */
   readonly onResponse = (message: unknown): void => {
@@ -60,18 +84,19 @@ export class HttpClientCapture {
       if (ctx === undefined) return;
       // Claimed: another capture (instance or package copy) leaves this response alone.
       request[CONTEXT] = undefined;
-      const ids = idsFromRawHeaders(this.spans.vendor, response.rawHeaders);
+      const table = request[TABLE] ?? this.spans.table.forHost(hostOf(request));
+      const ids = idsFromRawHeaders(table, response.rawHeaders, request, sentHeader);
       if (ids === undefined) return;
       const call = { method: request.method, status: response.statusCode ?? 0, host: request.host };
       const active = trace.getSpan(ctx);
       let target = this.spans.httpClientSpan(active);
       if (target === undefined) {
-        target = this.spans.startOwnSpan(request, request[STATE], ctx, SpanKind.CLIENT, call, request.socket?.remotePort);
+        target = this.spans.startOwnSpan(request, request[STATE], ctx, SpanKind.CLIENT, call, request.socket?.remotePort, ids.vendor);
         this.endWithResponse(request, response);
       }
       this.spans.record(target, this.spans.operationSpan(request, active), request[STATE], ids, call);
     } catch (err) {
-      this.guard.report('aws:response', 'could not record the AWS request IDs of a response', err);
+      this.guard.report('aws:response', 'could not record the request IDs (AWS and other vendors) of a response', err);
     }
   };
 

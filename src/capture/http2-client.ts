@@ -2,13 +2,14 @@ import type { IncomingHttpHeaders } from 'node:http2';
 import { trace } from '@opentelemetry/api';
 import type { Guard } from '../diag';
 import type { Http2Call } from '../outgoing/http2-client';
-import { idsFromHeaderObject } from './response-headers';
+import { idsFromHeaderObject, sentInHeaderObject } from './response-headers';
 import type { CaptureSpans } from './spans';
 
 /**
  * The `node:http2` adapter of the capture (the AWS SDK's NodeHttp2Handler: Bedrock Runtime,
- * Kinesis, Transcribe Streaming). The outgoing adapter (outgoing/http2-client.ts) made the CLIENT
- * span and hands each response head over; nothing is kept on the stream for this.
+ * Kinesis, Transcribe Streaming; any vendor reached over HTTP/2). The outgoing adapter
+ * (outgoing/http2-client.ts) made the CLIENT span and kept what it sent; it hands each response
+ * head over, so nothing is claimed on the stream here.
  */
 export class Http2ClientCapture {
   constructor(
@@ -18,7 +19,7 @@ export class Http2ClientCapture {
 
   readonly onResponse = (headers: IncomingHttpHeaders, call: Http2Call): void => {
     try {
-      const ids = idsFromHeaderObject(this.spans.vendor, headers);
+      const ids = idsFromHeaderObject(this.spans.table.forHost(call.host), headers, call.sent, sentInHeaderObject);
       if (ids === undefined) return;
       const operation = this.spans.operationSpan({}, trace.getSpan(call.parent));
       // Without our CLIENT span (another HTTP/2 instrumentation makes them), the SDK's operation span still gets the IDs.
@@ -26,7 +27,7 @@ export class Http2ClientCapture {
       const summary = { method: call.method, status: call.status, host: call.host };
       if (target !== undefined) this.spans.record(target, operation, call.state, ids, summary);
     } catch (err) {
-      this.guard.report('aws:h2-response', 'could not record the AWS request IDs of an HTTP/2 response', err);
+      this.guard.report('capture:h2-response', 'could not record the request IDs of an HTTP/2 response', err);
     }
   };
 }

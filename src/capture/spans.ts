@@ -2,11 +2,12 @@ import { SpanKind, SpanStatusCode, type Attributes, type Context, type Span, typ
 import { NO_REQUEST_STATE, REQUEST_ID_CONTEXT_KEY, type RequestIdState } from '../context/request-state';
 import { kindOf, scopeNameOf } from '../internals/otel';
 import { OPERATION, OWN, START, type Claimed } from './claim';
-import type { ResponseIds, ResponseIdVendor } from './vendor';
+import type { FoundIds, VendorTable } from './host-table';
+import type { ResponseIdVendor } from './vendor';
 
-/** How many call events an incoming request got, on its state. */
-const CALLS = Symbol.for('@rid/otel.aws-calls');
-type StateWithCalls = RequestIdState & { [CALLS]?: number };
+/** How many call events an incoming request got, per event name, on its state. */
+const CALLS = Symbol.for('@rid/otel.vendor-calls');
+type StateWithCalls = RequestIdState & { [CALLS]?: Record<string, number> };
 
 /** What the transport adapters know of one response with IDs. */
 export interface CallSummary {
@@ -16,13 +17,13 @@ export interface CallSummary {
 }
 
 /**
- * Where a response's IDs go, whatever the transport: the CLIENT span of the attempt (each retry
- * is its own request, with its own IDs), the vendor SDK's operation span, and one call event on
- * the SERVER span of the incoming request that made the call.
+ * Where a response's IDs go, whatever the transport and the vendor: the CLIENT span of the attempt
+ * (each retry is its own request, with its own IDs), the vendor SDK's operation span, and one call
+ * event on the SERVER span of the incoming request that made the call.
  */
 export class CaptureSpans {
   constructor(
-    readonly vendor: ResponseIdVendor,
+    readonly table: VendorTable,
     private readonly tracer: () => Tracer,
   ) {}
 
@@ -32,7 +33,8 @@ export class CaptureSpans {
   }
 
   isSdkSpan(span: Span): boolean {
-    return scopeNameOf(span) === this.vendor.sdkScope;
+    const { sdkScopes } = this.table;
+    return sdkScopes.size > 0 && sdkScopes.has(scopeNameOf(span) as string);
   }
 
   /** The SDK's operation span for this attempt: found under HttpInstrumentation, or the active one. */
@@ -42,13 +44,21 @@ export class CaptureSpans {
   }
 
   /** A span of ours for a call no instrumentation made a CLIENT span for, kept on the request until it ends. */
-  startOwnSpan(request: Claimed, state: RequestIdState | undefined, parent: Context, kind: SpanKind, call: CallSummary, port: number | undefined): Span {
+  startOwnSpan(
+    request: Claimed,
+    state: RequestIdState | undefined,
+    parent: Context,
+    kind: SpanKind,
+    call: CallSummary,
+    port: number | undefined,
+    vendor: ResponseIdVendor,
+  ): Span {
     const { method, status, host } = call;
     const attributes: Attributes = { 'http.request.method': method, 'http.response.status_code': status };
     if (host !== undefined) attributes['server.address'] = host;
     if (port !== undefined) attributes['server.port'] = port;
     if (status >= 400) attributes['error.type'] = String(status);
-    const name = kind === SpanKind.CLIENT ? method : 'aws.response';
+    const name = kind === SpanKind.CLIENT ? method : vendor.responseSpanName;
     const options = { kind, attributes, startTime: request[START] };
     // Responses arrive in the async context of the socket, which a keep-alive pool may have opened
     // for another incoming request: span processors (RequestIdSpanProcessor) must see this call's
@@ -59,12 +69,12 @@ export class CaptureSpans {
     return span;
   }
 
-  record(target: Span, operation: Span | undefined, state: RequestIdState | undefined, ids: ResponseIds, call: CallSummary): void {
+  record(target: Span, operation: Span | undefined, state: RequestIdState | undefined, ids: FoundIds, call: CallSummary): void {
     const attributes = ids.toAttributes();
     target.setAttributes(attributes);
     // The operation span spans every attempt: it ends up with the last attempt's IDs, as `$metadata` does.
     if (operation !== undefined && operation !== target) operation.setAttributes(attributes);
-    this.addCallEvent(state, attributes, call);
+    this.addCallEvent(state, ids.vendor, attributes, call);
   }
 
   /** Ends our own span of the request, if it has one (with an error status when `error` is given). */
@@ -76,19 +86,24 @@ export class CaptureSpans {
     own.end();
   }
 
-  /** One call event per response on the incoming request's SERVER span, at most `maxCallEvents`. */
-  private addCallEvent(state: StateWithCalls | undefined, ids: Attributes, call: CallSummary): void {
+  /**
+   * One call event per response on the incoming request's SERVER span, named after the first
+   * vendor with an ID in it (a response with AWS IDs and a downstream echo is one `aws.call`), at
+   * most `maxCallEvents` per vendor.
+   */
+  private addCallEvent(state: StateWithCalls | undefined, vendor: ResponseIdVendor, ids: Attributes, call: CallSummary): void {
     const server = state?.serverSpan;
     if (server === undefined || !server.isRecording()) return;
-    const count = (state![CALLS] ?? 0) + 1;
-    state![CALLS] = count;
-    const { maxCallEvents } = this.vendor;
+    const counts = (state![CALLS] ??= {});
+    const count = (counts[vendor.callEvent] ?? 0) + 1;
+    counts[vendor.callEvent] = count;
+    const { maxCallEvents } = vendor;
     if (count > maxCallEvents) {
-      server.setAttribute(this.vendor.droppedCallsAttribute, count - maxCallEvents);
+      server.setAttribute(vendor.droppedCallsAttribute, count - maxCallEvents);
       return;
     }
     const attributes: Attributes = { 'http.request.method': call.method, 'http.response.status_code': call.status, ...ids };
     if (call.host !== undefined) attributes['server.address'] = call.host;
-    server.addEvent(this.vendor.callEvent, attributes);
+    server.addEvent(vendor.callEvent, attributes);
   }
 }

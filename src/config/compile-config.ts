@@ -6,6 +6,8 @@ import { compileTrust, type TrustPolicy } from './trust';
 import type { Guard } from '../diag';
 import type { RangeIdOptions, RequestIdAlgorithm, RequestIdInstrumentationConfig, RequestIdRule } from '../types';
 import { compileValidation, isAcceptable, type ValidationPolicy } from './validation';
+import { compileVendorTable } from './vendors';
+import type { VendorTable } from '../capture/host-table';
 
 export const DEFAULT_HEADER_NAME = 'X-Request-Id';
 export const DEFAULT_ATTRIBUTE_NAME = 'request.id';
@@ -35,6 +37,8 @@ export interface CompiledConfig {
   readonly outgoing: readonly { readonly name: string; readonly key: string }[];
   readonly propagateTo: DestinationPolicy;
   readonly captureAwsRequestIds: boolean;
+  /** The vendors whose response IDs are recorded (AWS included), or undefined when none is. */
+  readonly vendorTable: VendorTable | undefined;
 }
 
 // RFC 9110 token characters.
@@ -74,7 +78,13 @@ export function compileConfig(config: RequestIdInstrumentationConfig, guard: Gua
   }
   const propagateTo = compilePropagateTo(config.propagateTo);
   const captureAwsRequestIds = booleanOption('captureAwsRequestIds', config.captureAwsRequestIds ?? true);
-  return { global, globalOnly: [global], routes, validation, trust, ignore, outgoing, propagateTo, captureAwsRequestIds };
+  const vendorTable = compileVendorTable({
+    captureAwsRequestIds,
+    captureVendorRequestIds: config.captureVendorRequestIds,
+    customVendors: config.customVendors,
+    ourHeaders: outgoing.map((h) => h.key),
+  });
+  return { global, globalOnly: [global], routes, validation, trust, ignore, outgoing, propagateTo, captureAwsRequestIds, vendorTable };
 }
 
 function compileRule(

@@ -19,6 +19,8 @@ export interface Http2Call {
   readonly state: RequestIdState | undefined;
   readonly method: string;
   readonly host: string | undefined;
+  /** The request headers as sent (the copy with the IDs): a downstream's echo is compared with them. */
+  readonly sent: Headers;
   status: number;
 }
 
@@ -78,7 +80,7 @@ export class Http2ClientAdapter {
       }
     }
     if (state !== undefined) this.addIds(sent, state, destination);
-    this.next = { span, parent, state, method, host: destination?.hostname, status: 0 };
+    this.next = { span, parent, state, method, host: destination?.hostname, sent, status: 0 };
     return sent;
   };
 

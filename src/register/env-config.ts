@@ -61,6 +61,7 @@ export const ENV_OPTIONS: readonly EnvOption[] = [
   { env: 'RID_IGNORE', option: 'ignore', fallback: 'none', parse: (raw) => ({ ok: true, value: list(raw) }) },
   { env: 'RID_PROPAGATE_TO', option: 'propagateTo', fallback: 'true', parse: boolOrList },
   { env: 'RID_CAPTURE_AWS_REQUEST_IDS', option: 'captureAwsRequestIds', fallback: 'true', parse: bool },
+  { env: 'RID_CAPTURE_VENDOR_REQUEST_IDS', option: 'captureVendorRequestIds', fallback: 'true', parse: boolOrList },
 ];
 
 /**

@@ -77,6 +77,28 @@ describe('configuration errors at construction', () => {
     }
   });
 
+  it('captureVendorRequestIds: a boolean or an array of the built-in names, AWS excluded', () => {
+    rejects({ captureVendorRequestIds: 'yes' }, 'captureVendorRequestIds', /got "yes"/, /'openai', 'anthropic', 'stripe', 'github', 'azure', 'twilio', 'cloudflare', 'slack', 'shopify', 'downstream'/);
+    rejects({ captureVendorRequestIds: ['stripe', 'paypal'] }, 'captureVendorRequestIds[1]', /got "paypal"/, /'openai'/, /captureAwsRequestIds/);
+    rejects({ captureVendorRequestIds: ['aws'] }, 'captureVendorRequestIds[0]', /AWS is `captureAwsRequestIds`/);
+  });
+
+  it('customVendors: each entry names its option, the value and the valid values', () => {
+    const entry = { name: 'acme', hosts: 'api.acme.test', headers: 'x-acme-id' };
+    rejects({ customVendors: entry }, 'customVendors', /an array of \{ name, hosts, headers, attributeName\? \}/);
+    rejects({ customVendors: [null] }, 'customVendors[0]', /got null/);
+    rejects({ customVendors: [{ ...entry, name: 'Acme Corp' }] }, 'customVendors[0].name', /"Acme Corp"/, /lower-case/);
+    rejects({ customVendors: [{ ...entry, name: 'stripe' }] }, 'customVendors[0].name', /not a built-in's \(aws, openai/);
+    rejects({ customVendors: [entry, { ...entry }] }, 'customVendors[1].name', /no other customVendors entry/);
+    rejects({ customVendors: [{ ...entry, hosts: [] }] }, 'customVendors[0].hosts', /"\*\.suffix" wildcard/);
+    rejects({ customVendors: [{ ...entry, hosts: ['api.acme.test', 'https://acme.test/'] }] }, 'customVendors[0].hosts[1]', /"https:\/\/acme.test\/"/, /RegExp on the host name/);
+    rejects({ customVendors: [{ ...entry, hosts: 'api.*.acme.test' }] }, 'customVendors[0].hosts', /"api.\*.acme.test"/);
+    rejects({ customVendors: [{ ...entry, headers: 'x acme id' }] }, 'customVendors[0].headers', /valid|HTTP header name/);
+    rejects({ customVendors: [{ ...entry, headers: ['x-acme-id', ''] }] }, 'customVendors[0].headers[1]', /HTTP header name/);
+    rejects({ customVendors: [{ ...entry, headers: undefined }] }, 'customVendors[0].headers', /HTTP header name/);
+    rejects({ customVendors: [{ ...entry, attributeName: '' }] }, 'customVendors[0].attributeName', /non-empty string/);
+  });
+
   it('valid configs construct', () => {
     const configs: RequestIdInstrumentationConfig[] = [
       {},
@@ -84,6 +106,8 @@ describe('configuration errors at construction', () => {
       { algorithm: 'range_id', rangeId: { charSet: 'abcdef', length: 6 } },
       { algorithm: () => 'x', trustIncoming: ['10.0.0.0/8', '::1', '192.168.1.1'], ignore: '/healthz' },
       { rules: [{ match: ['/a', /^\/b/], headerName: 'Route-Request-ID', algorithm: 'uuidv7' }] },
+      { captureVendorRequestIds: ['openai', 'downstream'], captureAwsRequestIds: false },
+      { captureVendorRequestIds: false, customVendors: [{ name: 'acme_2', hosts: ['*', /^x\.test$/], headers: ['X-Acme-Id'], attributeName: 'acme.id' }] },
     ];
     for (const config of configs) new RequestIdInstrumentation(config).disable();
   });

@@ -34,6 +34,7 @@ describe('RID_* environment variables', () => {
       RID_IGNORE: '/healthz,/metrics',
       RID_PROPAGATE_TO: '*.internal,api:8443',
       RID_CAPTURE_AWS_REQUEST_IDS: '0',
+      RID_CAPTURE_VENDOR_REQUEST_IDS: 'openai, stripe,downstream',
     });
     assert.deepEqual(lines, []);
     assert.deepEqual(config, {
@@ -48,7 +49,16 @@ describe('RID_* environment variables', () => {
       ignore: ['/healthz', '/metrics'],
       propagateTo: ['*.internal', 'api:8443'],
       captureAwsRequestIds: false,
+      captureVendorRequestIds: ['openai', 'stripe', 'downstream'],
     });
+  });
+
+  it('RID_CAPTURE_VENDOR_REQUEST_IDS: true, false, or built-in names; an unknown name is one line and the default', () => {
+    assert.deepEqual(read({ RID_CAPTURE_VENDOR_REQUEST_IDS: 'false' }).config, { captureVendorRequestIds: false });
+    const { config, lines } = read({ RID_CAPTURE_VENDOR_REQUEST_IDS: 'openai,paypal' });
+    assert.deepEqual(config, {});
+    assert.equal(lines.length, 1);
+    assert.match(lines[0], /ignoring RID_CAPTURE_VENDOR_REQUEST_IDS="openai,paypal": expected one of 'openai'.*using the default \(true\)/);
   });
 
   it('a bad value gives one line naming the variable, the value and the valid values, and the default is kept', () => {

@@ -1,5 +1,4 @@
-import type { Attributes } from '@opentelemetry/api';
-import type { ResponseIds, ResponseIdVendor } from '../vendor';
+import { MAX_CALL_EVENTS, type ResponseIdVendor } from '../vendor';
 
 /** Semconv: the request ID, from `x-amzn-requestid`, else `x-amzn-request-id`, else `x-amz-request-id` (AWS SDK v3's order). */
 export const ATTR_AWS_REQUEST_ID = 'aws.request_id';
@@ -18,106 +17,28 @@ export const AWS_CALL_EVENT = 'aws.call';
 /** On the SERVER span: how many `aws.call` events were left off past {@link MAX_AWS_CALL_EVENTS}. */
 export const ATTR_AWS_CALLS_DROPPED = 'rid.aws.calls.dropped';
 /** At most this many `aws.call` events per incoming request. */
-export const MAX_AWS_CALL_EVENTS = 32;
+export const MAX_AWS_CALL_EVENTS = MAX_CALL_EVENTS;
 
-/** AWS IDs are short; a longer value is cut so a broken or hostile endpoint cannot bloat spans. */
-const MAX_VALUE_LENGTH = 256;
-
-// Slots 0-2 are the request-ID headers in AWS SDK v3's order of preference.
-const SLOT_ID_2 = 3;
-const SLOT_REMAPPED = 4;
-const SLOT_CF = 5;
-const SLOT_APIGW = 6;
-
-/** The IDs found in one response. */
-export class AwsIds implements ResponseIds {
-  requestId: string | undefined = undefined;
-  /** Which of the three request-ID headers gave `requestId` (lower is preferred). */
-  requestIdRank = 3;
-  extended: string | undefined = undefined;
-  remapped: string | undefined = undefined;
-  cf: string | undefined = undefined;
-  apigw: string | undefined = undefined;
-
-  set(slot: number, raw: string): void {
-    const value = raw.length > MAX_VALUE_LENGTH ? raw.slice(0, MAX_VALUE_LENGTH) : raw;
-    if (slot < 3) {
-      if (slot < this.requestIdRank) {
-        this.requestId = value;
-        this.requestIdRank = slot;
-      }
-    } else if (slot === SLOT_ID_2) this.extended ??= value;
-    else if (slot === SLOT_REMAPPED) this.remapped ??= value;
-    else if (slot === SLOT_CF) this.cf ??= value;
-    else this.apigw ??= value;
-  }
-
-  toAttributes(): Attributes {
-    const attributes: Attributes = {};
-    if (this.requestId !== undefined) attributes[ATTR_AWS_REQUEST_ID] = this.requestId;
-    if (this.extended !== undefined) attributes[ATTR_AWS_EXTENDED_REQUEST_ID] = this.extended;
-    if (this.remapped !== undefined) attributes[ATTR_AWS_REMAPPED_REQUEST_ID] = this.remapped;
-    if (this.cf !== undefined) attributes[ATTR_AWS_CF_ID] = this.cf;
-    if (this.apigw !== undefined) attributes[ATTR_AWS_APIGW_ID] = this.apigw;
-    return attributes;
-  }
-}
-
-// Every ID header starts with "x-amz" and is 10 ('x-amz-id-2') to 32 characters long.
-const MIN_NAME = 10;
-const MAX_NAME = 32;
-
-/** AWS: `x-amz*` response headers (the AWS SDK v3 reads the same ones into `$metadata`). */
+/**
+ * AWS: the `x-amz*` response headers the AWS SDK v3 reads into `$metadata`, and the API Gateway
+ * and CloudFront ones. The names are AWS's own, so they are read from any host: S3 and DynamoDB
+ * endpoints under `amazonaws.com`, but also VPC endpoints, custom domains, LocalStack and the
+ * emulators the tests run on 127.0.0.1.
+ */
 export const aws: ResponseIdVendor = {
-  /** A length check and up to five character-code compares: `x-amz`, any case. */
-  mayBeIdName(name: string): boolean {
-    const n = name.length;
-    return (
-      n >= MIN_NAME &&
-      n <= MAX_NAME &&
-      (name.charCodeAt(0) | 0x20) === 0x78 && // x
-      name.charCodeAt(1) === 0x2d && // -
-      (name.charCodeAt(2) | 0x20) === 0x61 && // a
-      (name.charCodeAt(3) | 0x20) === 0x6d && // m
-      (name.charCodeAt(4) | 0x20) === 0x7a // z
-    );
-  },
-  mayBeIdBytes(name: Uint8Array): boolean {
-    const n = name.length;
-    return (
-      n >= MIN_NAME &&
-      n <= MAX_NAME &&
-      (name[0] | 0x20) === 0x78 &&
-      name[1] === 0x2d &&
-      (name[2] | 0x20) === 0x61 &&
-      (name[3] | 0x20) === 0x6d &&
-      (name[4] | 0x20) === 0x7a
-    );
-  },
-  slotOf(lower: string): number {
-    switch (lower) {
-      case 'x-amzn-requestid':
-        return 0;
-      case 'x-amzn-request-id':
-        return 1;
-      case 'x-amz-request-id':
-        return 2;
-      case 'x-amz-id-2':
-        return SLOT_ID_2;
-      case 'x-amzn-remapped-x-amzn-requestid':
-        return SLOT_REMAPPED;
-      case 'x-amz-cf-id':
-        return SLOT_CF;
-      case 'x-amz-apigw-id':
-        return SLOT_APIGW;
-      default:
-        return -1;
-    }
-  },
-  newIds: () => new AwsIds(),
+  name: 'aws',
+  hosts: ['*.amazonaws.com', '*.amazonaws.com.cn', '*.api.aws', '*.cloudfront.net'],
+  anyHost: true,
+  ids: [
+    { attribute: ATTR_AWS_REQUEST_ID, headers: ['x-amzn-requestid', 'x-amzn-request-id', 'x-amz-request-id'] },
+    { attribute: ATTR_AWS_EXTENDED_REQUEST_ID, headers: ['x-amz-id-2'] },
+    { attribute: ATTR_AWS_REMAPPED_REQUEST_ID, headers: ['x-amzn-remapped-x-amzn-requestid'] },
+    { attribute: ATTR_AWS_CF_ID, headers: ['x-amz-cf-id'] },
+    { attribute: ATTR_AWS_APIGW_ID, headers: ['x-amz-apigw-id'] },
+  ],
   callEvent: AWS_CALL_EVENT,
   droppedCallsAttribute: ATTR_AWS_CALLS_DROPPED,
   maxCallEvents: MAX_AWS_CALL_EVENTS,
-  sdkScope: '@opentelemetry/instrumentation-aws-sdk',
-  sdkRequestHeader: 'amz-sdk-invocation-id',
+  responseSpanName: 'aws.response',
+  sdk: { scope: '@opentelemetry/instrumentation-aws-sdk', requestHeader: 'amz-sdk-invocation-id' },
 };
