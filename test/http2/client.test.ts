@@ -1,10 +1,12 @@
 import '../support/otel';
 import * as assert from 'node:assert/strict';
+import * as http2 from 'node:http2';
 import type { IncomingHttpHeaders } from 'node:http2';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { getRequestId, runWithRequestId } from '../../src';
 import { finishedSpans, waitForSpans } from '../support/otel';
 import { useTestScope } from '../support/scope';
+import { toLoopback } from '../support/vendor-hosts';
 import { h2Connect, h2Once, h2Request, type H2TestServer, startH2 } from '../support/h2';
 
 /** HTTP/2 clients are covered on every Node line (the session's request() is patched; no channel needed). */
@@ -96,5 +98,58 @@ describe('HTTP/2 clients (http2.connect().request())', () => {
     const spans = await waitForSpans(SpanKind.CLIENT, 2);
     assert.equal(spans.length, 2);
     assert.deepEqual(spans.map((s) => s.status.code).sort(), [SpanStatusCode.UNSET, SpanStatusCode.ERROR]);
+  });
+});
+
+/** Vendor request IDs over HTTP/2: a local server plays the vendor under its real host name (lookup to 127.0.0.1). */
+describe('vendor request IDs over HTTP/2 clients', () => {
+  const scope = useTestScope();
+  let vendor: H2TestServer;
+  beforeEach(async () => {
+    vendor = await startH2((server) =>
+      server.on('stream', (stream, headers) => {
+        const echo = headers[':path'] === '/echo-other' ? 'rewritten-by-gateway' : headers['x-request-id'];
+        stream.respond({ ':status': 200, 'x-request-id': String(echo ?? 'none'), 'request-id': 'req_anthropic_style' });
+        stream.end('{}');
+      }),
+    );
+  });
+  afterEach(() => vendor.close());
+
+  function via(host: string): http2.ClientHttp2Session {
+    const session = http2.connect(`http://${host}:${vendor.port}`, { lookup: toLoopback });
+    session.on('error', () => {});
+    return session;
+  }
+
+  it("a listed host's header lands on our HTTP/2 CLIENT span; the same header from an unlisted host does not", async () => {
+    scope.instrument();
+    for (const host of ['api.openai.com', 'api.example.org']) {
+      const session = via(host);
+      try {
+        await runWithRequestId('vendor-call-1', () => h2Request(session, { ':path': '/echo-other' }));
+      } finally {
+        session.close();
+      }
+    }
+    const spans = await waitForSpans(SpanKind.CLIENT, 2);
+    const byHost = new Map(spans.map((s) => [s.attributes['server.address'], s.attributes]));
+    assert.equal(byHost.get('api.openai.com')?.['rid.openai.request_id'], 'rewritten-by-gateway');
+    assert.equal(byHost.get('api.openai.com')?.['rid.anthropic.request_id'], undefined, "Anthropic's header only from Anthropic's hosts");
+    // Unlisted: no vendor attribute, but the downstream's echo of another ID than ours is recorded.
+    assert.equal(byHost.get('api.example.org')?.['rid.downstream.request_id'], 'rewritten-by-gateway');
+    assert.deepEqual(Object.keys(byHost.get('api.example.org')!).filter((k) => k.startsWith('rid.') && k !== 'rid.downstream.request_id'), []);
+  });
+
+  it('a downstream that kept our ID: nothing to record', async () => {
+    scope.instrument();
+    const session = via('api.example.org');
+    try {
+      await runWithRequestId('vendor-call-2', () => h2Request(session));
+    } finally {
+      session.close();
+    }
+    const [span] = await waitForSpans(SpanKind.CLIENT, 1);
+    assert.equal(span.attributes['rid.downstream.request_id'], undefined);
   });
 });
