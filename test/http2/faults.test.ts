@@ -19,11 +19,18 @@ if (HTTP2_SERVERS) describe('HTTP/2 faults: no crash, no state leaked into anoth
   const scope = useTestScope();
   let server: H2TestServer;
   let answered: string[] = [];
+  /** The x-request-id of every stream the handler got, as it arrives. */
+  let arrived: string[] = [];
+  async function arrival(id: string): Promise<void> {
+    for (const deadline = Date.now() + 5000; !arrived.includes(id); await sleep(2)) assert.ok(Date.now() < deadline, `stream ${id} reached the server`);
+  }
   beforeEach(async () => {
     answered = [];
+    arrived = [];
     server = await startH2((s) =>
       s.on('stream', async (stream, headers) => {
         stream.on('error', () => {});
+        arrived.push(String(headers['x-request-id']));
         const path = headers[':path'];
         if (path === '/slow') await sleep(100);
         if (stream.destroyed) return;
@@ -85,7 +92,7 @@ if (HTTP2_SERVERS) describe('HTTP/2 faults: no crash, no state leaked into anoth
     const session = h2Connect(server.url);
     const stream = session.request({ ':path': '/slow', 'x-request-id': 'doomed' });
     stream.on('error', () => {});
-    await sleep(20);
+    await arrival('doomed');
     session.destroy();
     await closed(stream);
     const [serverSpan] = await waitForSpans(SpanKind.SERVER, 1);
@@ -106,7 +113,7 @@ if (HTTP2_SERVERS) describe('HTTP/2 faults: no crash, no state leaked into anoth
     server.server.on('session', (s: http2.ServerHttp2Session) => sessions.push(s));
     try {
       const inflight = h2Request(session, { ':path': '/slow', 'x-request-id': 'in-flight' });
-      await sleep(20);
+      await arrival('in-flight');
       for (const s of sessions) s.goaway();
       const res = await inflight;
       assert.equal(JSON.parse(res.body).seen, 'in-flight');

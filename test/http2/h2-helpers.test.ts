@@ -100,11 +100,15 @@ describe('HTTP/2 test helpers', () => {
     session.destroy();
 
     let serverSaw = false;
+    let seen!: () => void;
+    const arrived = new Promise<void>((resolve) => (seen = resolve));
     const t = await start(startH2c((stream) => {
       serverSaw = true;
       stream.on('data', () => {});
+      seen();
     }));
-    const c = await clientDestroySessionMidRequest(t.url);
+    // Destroyed once the server has the stream: a fixed delay races a loaded machine.
+    const c = await clientDestroySessionMidRequest(t.url, {}, arrived);
     assert.equal(c.status, 0);
     assert.ok(serverSaw);
   });

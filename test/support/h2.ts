@@ -350,9 +350,10 @@ export function clientResetMidResponse(session: http2.ClientHttp2Session, header
 
 /**
  * A new session to `url` that sends a POST's headers and half its body, then destroys the
- * session (the server is mid-request: it has the headers, not the end of the body).
+ * session (the server is mid-request: it has the headers, not the end of the body). `after`: ms,
+ * or a promise to wait for (the server has the stream: no race with a loaded machine).
  */
-export function clientDestroySessionMidRequest(url: string, headers: http2.OutgoingHttpHeaders = {}, afterMs = 5): Promise<H2Response> {
+export function clientDestroySessionMidRequest(url: string, headers: http2.OutgoingHttpHeaders = {}, after: number | Promise<unknown> = 5): Promise<H2Response> {
   const session = h2Connect(url);
   return new Promise((resolve) => {
     const out: H2Response = { status: 0, headers: {}, body: '' };
@@ -370,7 +371,8 @@ export function clientDestroySessionMidRequest(url: string, headers: http2.Outgo
       out.status = Number(h[':status']);
     });
     req.write('half of a body');
-    setTimeout(() => session.destroy(), afterMs);
+    if (typeof after === 'number') setTimeout(() => session.destroy(), after);
+    else void after.then(() => session.destroy());
     req.on('close', () => resolve({ ...out, rstCode: req.rstCode }));
   });
 }
