@@ -6,7 +6,7 @@ import { requestPath } from '../config/matchers';
 import { NO_REQUEST_STATE, REQUEST_ID_CONTEXT_KEY, requestIdStorage, stampServerSpan, type RequestIdState } from '../context/request-state';
 import type { Guard } from '../diag';
 import type { IncomingAdapter } from '../internal-types';
-import { hasHeader, otherHttp2Instrumentation, patchServerStream, type Headers, type StreamEmitHook } from '../internals/node-http2';
+import { hasHeader, otherHttp2Instrumentation, patchServerStream, recordBaseListeners, type Headers, type StreamEmitHook } from '../internals/node-http2';
 import { recordDecision } from '../propagator';
 import type { Http2IncomingRequest } from '../types';
 import { decideRequestIds } from './decide';
@@ -100,6 +100,7 @@ export class Http2ServerAdapter {
       exchange.ownStore = state !== undefined && !contextManagerWorks();
       s[EXCHANGE] = exchange;
       stream.once('close', onStreamClose);
+      recordBaseListeners(stream);
     } catch (err) {
       this.guard.report('h2:assign', 'could not assign a request ID to an HTTP/2 stream; it goes on without one', err);
     }
