@@ -27,6 +27,21 @@ interface Hooks {
   http2Client: Http2ClientAdapter;
 }
 
+/** What enable() adds and disable() removes, in pairs: one list, so that the two cannot drift apart. */
+function wiring(hooks: Hooks): [add: () => void, remove: () => void][] {
+  const { http2Server, http2Client } = hooks;
+  return [
+    [() => subscribe(HTTP_SERVER_REQUEST_START, hooks.onRequestStart), () => unsubscribe(HTTP_SERVER_REQUEST_START, hooks.onRequestStart)],
+    [() => addOutgoingRequestHook(hooks.httpClient), () => removeOutgoingRequestHook(hooks.httpClient)],
+    [() => addFetchRequestHook(hooks.fetch), () => removeFetchRequestHook(hooks.fetch)],
+    [() => addPolicySource(hooks.policySource), () => removePolicySource(hooks.policySource)],
+    [() => subscribe(HTTP2_SERVER_STREAM_START, http2Server.onStreamStart), () => unsubscribe(HTTP2_SERVER_STREAM_START, http2Server.onStreamStart)],
+    [() => addRespondHook(http2Server.onRespond), () => removeRespondHook(http2Server.onRespond)],
+    [() => addStreamEmitHook(http2Server.runStream), () => removeStreamEmitHook(http2Server.runStream)],
+    [() => addClientHooks(http2Client.onRequest, http2Client.onStream), () => removeClientHooks(http2Client.onRequest, http2Client.onStream)],
+  ];
+}
+
 /**
  * Gives every incoming `http`/`https` and HTTP/2 request one request ID: reused from the request header
  * when valid and trusted, generated otherwise; echoed in the response, set on the SERVER span
@@ -75,14 +90,7 @@ export class RequestIdInstrumentation extends InstrumentationBase<RequestIdInstr
       http2Client: new Http2ClientAdapter(propagation, () => this.tracer, this.guard),
     };
     this.hooks = hooks;
-    subscribe(HTTP_SERVER_REQUEST_START, hooks.onRequestStart);
-    addOutgoingRequestHook(hooks.httpClient);
-    addFetchRequestHook(hooks.fetch);
-    addPolicySource(hooks.policySource);
-    subscribe(HTTP2_SERVER_STREAM_START, hooks.http2Server.onStreamStart);
-    addRespondHook(hooks.http2Server.onRespond);
-    addStreamEmitHook(hooks.http2Server.runStream);
-    addClientHooks(hooks.http2Client.onRequest, hooks.http2Client.onStream);
+    for (const [add] of wiring(hooks)) add();
     this.applyCapture();
   }
 
@@ -91,14 +99,7 @@ export class RequestIdInstrumentation extends InstrumentationBase<RequestIdInstr
     const hooks = this.hooks;
     if (hooks === undefined) return;
     this.hooks = undefined;
-    unsubscribe(HTTP_SERVER_REQUEST_START, hooks.onRequestStart);
-    removeOutgoingRequestHook(hooks.httpClient);
-    removeFetchRequestHook(hooks.fetch);
-    removePolicySource(hooks.policySource);
-    unsubscribe(HTTP2_SERVER_STREAM_START, hooks.http2Server.onStreamStart);
-    removeRespondHook(hooks.http2Server.onRespond);
-    removeStreamEmitHook(hooks.http2Server.runStream);
-    removeClientHooks(hooks.http2Client.onRequest, hooks.http2Client.onStream);
+    for (const [, remove] of wiring(hooks)) remove();
     this.applyCapture();
   }
 
