@@ -29,7 +29,7 @@ import { useTestScope } from '../support/scope';
 import { waitFor } from '../support/wait';
 import { diagLines, finishedSpans } from '../support/otel';
 import type { ReadableSpan } from '../support/sdk-compat';
-import { getFrom, loopbackAgent, loopbackDispatcher } from '../support/vendor-hosts';
+import { getFrom, loopbackAgent, loopbackDispatcher, loopbackFetch } from '../support/vendor-hosts';
 import { VendorTable } from '../../src/capture/host-table';
 import { idsFromHeaderObject, sentInHeaderObject } from '../../src/capture/response-headers';
 import { downstream } from '../../src/capture/vendors/downstream';
@@ -94,7 +94,7 @@ describe('vendor request IDs', () => {
       const api = await vendor(() => ({ 'x-request-id': `req_openai${++n}`, 'openai-processing-ms': '12' }), JSON.stringify({ id: 'gpt-test', object: 'model', created: 0, owned_by: 'openai' }));
       const dispatcher = loopbackDispatcher();
       closeAfter.push({ close: () => dispatcher.close() });
-      const client = new OpenAI({ apiKey: 'sk-test', baseURL: `http://api.openai.com:${api.port}/v1`, maxRetries: 0, fetchOptions: { dispatcher } as never });
+      const client = new OpenAI({ apiKey: 'sk-test', baseURL: `http://api.openai.com:${api.port}/v1`, maxRetries: 0, fetch: loopbackFetch(dispatcher) });
       let sdkId: string | null | undefined;
       const server = await app(async (_req, res) => {
         const model = await client.models.retrieve('gpt-test');
@@ -121,7 +121,7 @@ describe('vendor request IDs', () => {
       const api = await vendor({ 'request-id': 'req_011Anthropic' }, JSON.stringify({ type: 'model', id: 'claude-test', display_name: 'Claude', created_at: '2026-01-01T00:00:00Z' }));
       const dispatcher = loopbackDispatcher();
       closeAfter.push({ close: () => dispatcher.close() });
-      const client = new Anthropic({ apiKey: 'sk-ant-test', baseURL: `http://api.anthropic.com:${api.port}`, maxRetries: 0, fetchOptions: { dispatcher } as never });
+      const client = new Anthropic({ apiKey: 'sk-ant-test', baseURL: `http://api.anthropic.com:${api.port}`, maxRetries: 0, fetch: loopbackFetch(dispatcher) });
       const model = await client.models.retrieve('claude-test');
       assert.equal(model._request_id, 'req_011Anthropic');
       const ours = await waitFor('our span', () => ourSpans()[0]);

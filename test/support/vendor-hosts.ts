@@ -6,7 +6,7 @@
  */
 import * as http from 'node:http';
 import type { LookupFunction } from 'node:net';
-import { Agent } from 'undici';
+import { Agent, fetch as undiciFetch } from 'undici';
 
 /** Resolves every host name to 127.0.0.1. */
 export const toLoopback: LookupFunction = (_hostname, options, callback) => {
@@ -22,6 +22,16 @@ export function loopbackAgent(): http.Agent {
 /** An undici dispatcher whose connections all go to 127.0.0.1 (fetch's `dispatcher`). */
 export function loopbackDispatcher(): Agent {
   return new Agent({ connect: { lookup: toLoopback } });
+}
+
+/**
+ * A `fetch` for the vendor SDKs (their `fetch` option): npm undici's own fetch with a loopback
+ * dispatcher. The SDKs' calls through Node's global fetch with npm undici's Agent fail on Node 26,
+ * whose bundled undici hands the dispatcher a handler of the newer API ("invalid onError method").
+ * It publishes the same diagnostics channels, so the capture sees these calls as global fetch's.
+ */
+export function loopbackFetch(dispatcher: Agent): typeof globalThis.fetch {
+  return ((input: unknown, init?: Record<string, unknown>) => undiciFetch(input as never, { ...init, dispatcher } as never)) as unknown as typeof globalThis.fetch;
 }
 
 export interface VendorResponse {
