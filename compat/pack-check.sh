@@ -73,18 +73,14 @@ project() {
   echo "  $name: consumer.ts compiles against the published .d.ts (node10, nodenext)"
 }
 
-# The packages a user of each line has; the SDK versions are the release sets package.json pins.
+# The packages a user of each line has: the first release set of each SDK line package.json allows
+# (compat/footprint.sh installs the newest ones).
 SDK2=('@opentelemetry/api@~1.9.0' '@opentelemetry/sdk-node@^0.223.0' '@opentelemetry/instrumentation-http@^0.223.0')
 SDK3=('@opentelemetry/api@~1.10.0' '@opentelemetry/sdk-node@^0.300.0' '@opentelemetry/instrumentation-http@^0.300.0')
 case "$LINE" in
   sdk2)
     [ $# -gt 0 ] || set -- 20
-    for n in "$@"; do
-      # npm picks the newest engine-compatible version of a dependency the user does not have; on Node 22+
-      # that is the 3.x line's instrumentation-undici, so a 2.x user on Node 22+ names it (README).
-      if [ "$n" = 20 ]; then project sdk2-node20 "$(node_bin 20)" "${SDK2[@]}"
-      else project "sdk2-node$n" "$(node_bin "$n")" "${SDK2[@]}" '@opentelemetry/instrumentation-undici@^0.33.0'; fi
-    done ;;
+    for n in "$@"; do project "sdk2-node$n" "$(node_bin "$n")" "${SDK2[@]}"; done ;;
   sdk3)
     [ $# -gt 0 ] || set -- 24
     for n in "$@"; do project "sdk3-node$n" "$(node_bin "$n")" "${SDK3[@]}"; done ;;

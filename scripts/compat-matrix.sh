@@ -6,6 +6,8 @@
 #     the same suite, one SDK 3.x install for all three (compat/sdk3/run.sh --node NN)
 #   the packed tarball in fresh projects, for each SDK line and for a user with no SDK yet, on each
 #     Node line it supports: no conflict, one copy of each package, LICENSE (compat/pack-check.sh)
+#   the README's install lines with the newest releases, on Node 20 and 26, with and without @rid/otel:
+#     no @opentelemetry/* package twice that the install without it has once (compat/footprint.sh)
 #   `npm install` in a clean clone leaves the tree unchanged (compat/clean-clone.sh)
 #
 #   scripts/compat-matrix.sh                  # everything
@@ -30,7 +32,7 @@ cell() {
   if "$@" > "$log" 2>&1; then status=pass; passed=$((passed + 1)); else status=FAIL; failed=$((failed + 1)); fi
   # mocha's counts, when the cell ran mocha; the whole log when it failed.
   local counts; counts="$(grep -E '^ +[0-9]+ (passing|failing|pending)' "$log" | sed 's/ (.*)//' | tr -s ' ' | tr '\n' ',' | sed 's/,$//')"
-  grep -E '^(sdk3:|  (sdk2|sdk3|fresh)|pack-check|clean-clone)' "$log" || true
+  grep -E '^(sdk3:|  (sdk2|sdk3|fresh|footprint)|    (node_modules|@opentelemetry)|pack-check|clean-clone|footprint)' "$log" || true
   [ "$status" = FAIL ] && tail -n 80 "$log"
   summary+=("$(printf '%-58s %-4s %s (%ss)' "$name" "$status" "$counts" $((SECONDS - start)))")
   rm -f "$log"
@@ -45,6 +47,7 @@ done
 cell "pack   node 20, 22, 24, 26 + SDK 2.x" bash compat/pack-check.sh sdk2 20 22 24 26
 cell "pack   node 22, 24, 26 + SDK 3.x" bash compat/pack-check.sh sdk3 22 24 26
 cell "pack   node 20, 22, 24, 26, no SDK yet (README install)" bash compat/pack-check.sh fresh 20 22 24 26
+cell "footprint  node 20, 26: README install lines, newest releases" bash compat/footprint.sh 20 26
 cell "clone  npm install in a clean clone changes nothing" bash compat/clean-clone.sh
 
 echo

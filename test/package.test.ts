@@ -23,6 +23,14 @@ describe('package', () => {
     assert.equal(pkg.dependencies['@opentelemetry/api'], undefined);
   });
 
+  it('keeps sdk-node and instrumentation-undici optional peers, resolved from the app (docs/dependencies.md)', () => {
+    for (const name of ['@opentelemetry/sdk-node', '@opentelemetry/instrumentation-undici']) {
+      assert.equal(pkg.dependencies[name], undefined, `${name} is no dependency: its own pins would bring second copies`);
+      assert.ok(pkg.peerDependencies[name], `${name} is a peer`);
+      assert.equal(pkg.peerDependenciesMeta?.[name]?.optional, true, `${name} is an optional peer`);
+    }
+  });
+
   it('pins typescript to ~6.0 (TypeScript 7 has no compiler API for ts-node)', () => {
     assert.match(pkg.devDependencies.typescript, /^~6\.0/);
   });

@@ -30,7 +30,7 @@ cd "$HERE"
   const notNeeded = ["eslint", "@eslint/js", "typescript-eslint", "@opentelemetry/sdk-trace-node", "@opentelemetry/api-logs"];
   const missing = Object.keys({ ...root.dependencies, ...root.devDependencies }).filter((p) => !(p in here.dependencies) && !notNeeded.includes(p));
   if (missing.length) { console.error("sdk3: add to compat/sdk3/package.json (its 3.x-line version): " + missing.join(", ")); process.exit(1); }
-  const outside = Object.entries(root.dependencies).filter(([p, range]) => !semver.satisfies(semver.minVersion(here.dependencies[p]), range));
+  const outside = Object.entries({ ...root.dependencies, ...root.peerDependencies }).filter(([p, range]) => !semver.satisfies(semver.minVersion(here.dependencies[p]), range));
   if (outside.length) { console.error("sdk3: compat/sdk3/package.json pins versions outside package.json ranges: " + outside.map(([p, r]) => `${p} ${here.dependencies[p]} (package.json: ${r})`).join(", ")); process.exit(1); }
 ' "$(dirname "$NPM_CLI")/../node_modules/semver"
 

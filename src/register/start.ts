@@ -8,6 +8,7 @@ import { ExportHealth } from './export-health';
 import { RequestIdInstrumentation } from '../instrumentation';
 import { propagatorFromEnv, spanProcessorsFromEnv } from './otel-env';
 import { logRecordProcessorsWithRequestId } from './otel-logs-env';
+import { loadOptional } from './optional-module';
 import { RequestIdPropagator } from '../propagator';
 import { installShutdownHandlers } from './shutdown';
 import { RequestIdSpanProcessor } from '../span-processor';
@@ -78,7 +79,7 @@ export function startFromEnv(env: NodeJS.ProcessEnv = process.env, warn: Warn = 
     textMapPropagator: propagatorFromEnv(new RequestIdPropagator({ headerName: config.headerName, validation: config.validation }), env, warn),
     instrumentations: [...others, instrumentation],
   };
-  const sdk = tracesOnly(env) ? startTracingSdk(options, env) : startNodeSdk(options, env, config.attributeName);
+  const sdk = (!tracesOnly(env) && startNodeSdk(options, env, config.attributeName, warn)) || startTracingSdk(options, env);
 
   const { shutdown } = installShutdownHandlers({
     flush: () => sdk.forceFlush(),
@@ -89,10 +90,19 @@ export function startFromEnv(env: NodeJS.ProcessEnv = process.env, warn: Warn = 
   return { mode: 'sdk', instrumentation, shutdown };
 }
 
-/** NodeSDK, for what the traces-only assembly does not do: metrics, logs, resource detectors by variable. */
-function startNodeSdk(options: TracingSdkOptions, env: NodeJS.ProcessEnv, attributeName: string | undefined): StartedSdk {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
+/**
+ * NodeSDK, for what the traces-only assembly does not do: metrics, logs, resource detectors by
+ * variable. `@opentelemetry/sdk-node` is an optional peer: without it in the app, one stderr line
+ * says what to install, and traces go on without NodeSDK (undefined here).
+ */
+function startNodeSdk(options: TracingSdkOptions, env: NodeJS.ProcessEnv, attributeName: string | undefined, warn: Warn): StartedSdk | undefined {
+  const sdkNode = loadOptional<typeof import('@opentelemetry/sdk-node')>('@opentelemetry/sdk-node');
+  if (sdkNode === undefined) {
+    const asked = ['OTEL_METRICS_EXPORTER', 'OTEL_LOGS_EXPORTER', 'OTEL_NODE_RESOURCE_DETECTORS'].filter((v) => env[v]).join(', ');
+    warn(`@rid/otel: ${asked} needs @opentelemetry/sdk-node, which this app does not have; exporting traces only (npm install @opentelemetry/sdk-node)`);
+    return undefined;
+  }
+  const { NodeSDK } = sdkNode;
   const sdk = new NodeSDK({
     ...options,
     // Traces only, unless asked: NodeSDK would otherwise also push OTLP metrics and logs to the
@@ -105,12 +115,17 @@ function startNodeSdk(options: TracingSdkOptions, env: NodeJS.ProcessEnv, attrib
   return { forceFlush: () => delegate.forceFlush?.() ?? Promise.resolve(), shutdown: () => sdk.shutdown() };
 }
 
+/**
+ * HttpInstrumentation, and fetch's UndiciInstrumentation when the app has it: an optional peer,
+ * since its 3.x release (0.34) accepts `@opentelemetry/instrumentation` 0.300.x only and would
+ * bring a second copy beside instrumentation-http 0.301's (docs/dependencies.md). Without it,
+ * fetch calls still carry the request ID and vendor IDs get spans of ours.
+ */
 function httpAndFetchInstrumentations(): Instrumentation[] {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
-  return [new HttpInstrumentation(), new UndiciInstrumentation()];
+  const undici = loadOptional<typeof import('@opentelemetry/instrumentation-undici')>('@opentelemetry/instrumentation-undici');
+  return undici === undefined ? [new HttpInstrumentation()] : [new HttpInstrumentation(), new undici.UndiciInstrumentation()];
 }
 
 /**
