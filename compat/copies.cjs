@@ -4,8 +4,8 @@
 //   node compat/copies.cjs DIR      # prints "N packages, one copy each"
 //   node compat/copies.cjs --compare WITH WITHOUT [SCOPE]
 //       # the same install with and without @rid/otel: fails on any package (of SCOPE, e.g.
-//       # "@opentelemetry/") installed more than once WITH that WITHOUT has at most once, and
-//       # prints each project's folder count for SCOPE
+//       # "@opentelemetry/") that has more copies WITH than WITHOUT (a second copy of a package the
+//       # app has once, or a third of one it has twice), and prints each project's folder count
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -41,7 +41,7 @@ if (process.argv[2] === '--compare') {
   const a = inScope(copiesOf(withUs)), b = inScope(copiesOf(without));
   const folders = (m) => [...m.values()].reduce((n, where) => n + where.length, 0);
   console.log(`${scope || 'all'} folders: ${folders(a)} with @rid/otel, ${folders(b)} without (${a.size} and ${b.size} packages)`);
-  const added = [...a].filter(([name, where]) => where.length > 1 && (b.get(name)?.length ?? 0) <= 1);
+  const added = [...a].filter(([name, where]) => where.length > Math.max(1, b.get(name)?.length ?? 0));
   for (const [name, where] of added) console.log(`${name}: ${where.length} copies with @rid/otel (${where.join(', ')}), ${b.get(name)?.length ?? 0} without`);
   process.exit(added.length ? 1 : 0);
 }

@@ -1,6 +1,7 @@
 import type { TextMapPropagator } from '@opentelemetry/api';
 import type { NodeSDKConfiguration } from '@opentelemetry/sdk-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
+import { appPackageName } from './app-package';
 import { RequestIdInstrumentation } from './instrumentation';
 import { propagatorFromEnv, spanProcessorsFromEnv } from './register/otel-env';
 import { logRecordProcessorsWithRequestId } from './register/otel-logs-env';
@@ -13,7 +14,8 @@ import type { RequestIdInstrumentationConfig } from './types';
  * in `instrumentations`, RequestIdSpanProcessor before your span processors, RequestIdPropagator
  * after your propagator (and RequestIdLogRecordProcessor before your log record processors when
  * logs are exported). What you configured stays; what you left to the environment
- * (`OTEL_TRACES_EXPORTER`, `OTEL_PROPAGATORS`) is built from it as NodeSDK would.
+ * (`OTEL_TRACES_EXPORTER`, `OTEL_PROPAGATORS`) is built from it as NodeSDK would. The service is
+ * named after the app's package.json, as `@rid/otel/register` names it, unless you name it.
  *
  *     new NodeSDK(withRequestId({ instrumentations: [getNodeAutoInstrumentations()] })).start();
  */
@@ -44,10 +46,27 @@ export function withRequestId<T extends Partial<NodeSDKConfiguration>>(
 
   return {
     ...sdkConfig,
+    ...namedAfterApp(sdkConfig),
     instrumentations: [...(sdkConfig.instrumentations ?? []), instrumentation],
     // An empty list means "no exporter" (OTEL_TRACES_EXPORTER=none): stamping would be wasted work.
     spanProcessors: processors.length === 0 ? [] : [stamp, ...processors],
     textMapPropagator,
     logRecordProcessors: logRecordProcessorsWithRequestId(config.attributeName, sdkConfig),
   };
+}
+
+/**
+ * The app's package.json name as the base resource's `service.name`, where NodeSDK would otherwise
+ * report `unknown_service:node`. A base, not NodeSDK's `serviceName` (which is merged last and
+ * would win): NodeSDK merges what its detectors find on top of it, so `OTEL_SERVICE_NAME` and
+ * `OTEL_RESOURCE_ATTRIBUTES` still win, and so do your own `serviceName` and `resource`, which are
+ * left alone.
+ */
+function namedAfterApp(sdkConfig: Partial<NodeSDKConfiguration>): Pick<NodeSDKConfiguration, 'resource'> | undefined {
+  if (sdkConfig.resource !== undefined || sdkConfig.serviceName !== undefined) return undefined;
+  const name = appPackageName();
+  if (name === undefined) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { defaultResource, resourceFromAttributes } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
+  return { resource: defaultResource().merge(resourceFromAttributes({ 'service.name': name })) };
 }

@@ -23,9 +23,9 @@ describe('package', () => {
     assert.equal(pkg.dependencies['@opentelemetry/api'], undefined);
   });
 
-  it('keeps sdk-node and instrumentation-undici optional peers, resolved from the app (docs/dependencies.md)', () => {
-    for (const name of ['@opentelemetry/sdk-node', '@opentelemetry/instrumentation-undici']) {
-      assert.equal(pkg.dependencies[name], undefined, `${name} is no dependency: its own pins would bring second copies`);
+  it('keeps sdk-node, instrumentation-undici, core and resources optional peers, resolved from the app (docs/dependencies.md)', () => {
+    for (const name of ['@opentelemetry/sdk-node', '@opentelemetry/instrumentation-undici', '@opentelemetry/core', '@opentelemetry/resources']) {
+      assert.equal(pkg.dependencies[name], undefined, `${name} is no dependency: its pins (or ours) would bring second copies`);
       assert.ok(pkg.peerDependencies[name], `${name} is a peer`);
       assert.equal(pkg.peerDependenciesMeta?.[name]?.optional, true, `${name} is an optional peer`);
     }

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { diag, ProxyTracerProvider, trace } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { appDir, appPackageName, nearestPackageJson } from '../app-package';
 import { configFromEnv, warnOnStderr, type Warn } from './env-config';
 import { ExportHealth } from './export-health';
 import { RequestIdInstrumentation } from '../instrumentation';
@@ -151,11 +151,6 @@ function autoInstrumentationsRegisterLoaded(): boolean {
   return Object.keys(require.cache).some((file) => /[\\/]auto-instrumentations-node[\\/](build[\\/]src|dist)[\\/]register\.c?js$/.test(file));
 }
 
-/** The app's own folder: where its dependencies are installed. */
-function appDir(): string {
-  return process.argv[1] ? dirname(process.argv[1]) : process.cwd();
-}
-
 /** A registered SDK replaces the API's no-op tracer provider behind the global proxy. */
 function sdkAlreadyRegistered(): boolean {
   const global = trace.getTracerProvider();
@@ -185,27 +180,6 @@ function mainIsEsm(): boolean {
   if (/\.m[jt]s$/.test(main)) return true;
   if (/\.c[jt]s$/.test(main)) return false;
   return nearestPackageJson(dirname(main))?.type === 'module';
-}
-
-/** The service name defaults to the app's package.json name, as most users expect to see it in Jaeger. */
-function appPackageName(): string | undefined {
-  const name = nearestPackageJson(appDir(), true)?.name;
-  return typeof name === 'string' ? name : undefined;
-}
-
-/** The closest package.json at or above `dir` (with `named`, the closest one that has a name). */
-function nearestPackageJson(dir: string, named = false): { name?: unknown; type?: unknown } | undefined {
-  for (;;) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-      if (!named || (typeof pkg.name === 'string' && pkg.name !== '')) return pkg;
-    } catch {
-      // no readable package.json here: keep climbing
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
 }
 
 function shutdownTimeoutFromEnv(env: NodeJS.ProcessEnv, warn: Warn): number {

@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/** The app's own folder: where its main script is, and its dependencies are installed. */
+export function appDir(): string {
+  return process.argv[1] ? dirname(process.argv[1]) : process.cwd();
+}
+
+/**
+ * The service name both ways in default to: the `name` of the app's package.json, as most users
+ * expect to see it in Jaeger (instead of `unknown_service:node`).
+ */
+export function appPackageName(): string | undefined {
+  const name = nearestPackageJson(appDir(), true)?.name;
+  return typeof name === 'string' ? name : undefined;
+}
+
+/** The closest package.json at or above `dir` (with `named`, the closest one that has a name). */
+export function nearestPackageJson(dir: string, named = false): { name?: unknown; type?: unknown } | undefined {
+  for (;;) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+      if (!named || (typeof pkg.name === 'string' && pkg.name !== '')) return pkg;
+    } catch {
+      // no readable package.json here: keep climbing
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
