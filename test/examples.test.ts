@@ -63,6 +63,12 @@ describe('examples and the demo (child processes, as the README runs them)', fun
     assert.match(stdout, /checkout {2}\[span\] CLIENT PUT .* aws\.request_id="[A-Z0-9]{16}" aws\.extended_request_id=/);
     assert.match(stdout, /event aws\.call /);
     assert.match(stdout, new RegExp(`inventory \\[span\\] SERVER GET .*request\\.id="${fanout[1]}"`));
+    // Each span says where it comes from: the operation spans are auto-instrumentations-node's, a
+    // dev dependency of the clone, not something an app with only @rid/otel gets.
+    assert.match(stdout, /checkout {2}\[span\] CLIENT S3\.PutObject .* from=@opentelemetry\/instrumentation-aws-sdk /);
+    assert.match(stdout, /checkout {2}\[span\] CLIENT PUT .* from=@opentelemetry\/instrumentation-http /);
+    assert.match(stdout, /\n {2}@opentelemetry\/instrumentation-aws-sdk: .*from auto-instrumentations-node, a dev dependency of this clone/);
+    assert.match(stdout, /\n {2}@opentelemetry\/instrumentation-http: .*every app gets them/);
   });
 
   it('express/: body parsing keeps the ID, and a throwing route answers 500 with it', async () => {

@@ -9,6 +9,16 @@ const { join } = require('node:path');
 const { createInterface } = require('node:readline');
 const { startLocalS3 } = require('./s3-local');
 
+// Where each span comes from (the console line's `from=`, the instrumentation scope), and whether an
+// app that installs only @rid/otel and @opentelemetry/api gets it.
+const ORIGINS = {
+  '@opentelemetry/instrumentation-http': 'SERVER spans and http/https CLIENT spans (PUT, GET): @rid/otel depends on it, so every app gets them',
+  '@rid/otel': "@rid/otel's own spans (HTTP/2, and fetch calls with a vendor ID when nothing else traces fetch): every app",
+  '@opentelemetry/instrumentation-undici': 'fetch CLIENT spans: an optional peer of @rid/otel, here from auto-instrumentations-node; install it to get them',
+  '@opentelemetry/instrumentation-aws-sdk':
+    'AWS SDK operation spans (S3.PutObject): from auto-instrumentations-node, a dev dependency of this clone. An app with only @rid/otel gets the HTTP CLIENT spans under them (PUT, GET) with the same AWS IDs; npm install @opentelemetry/auto-instrumentations-node for these',
+};
+
 const toJaeger = Boolean(process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
 const spanLines = [];
 
@@ -81,6 +91,9 @@ async function main() {
   } else {
     console.log('Spans the services exported (OTEL_TRACES_EXPORTER=console; one line per span):');
     for (const line of spanLines) console.log(line);
+    const seen = [...new Set(spanLines.map((l) => / from=(\S+)/.exec(l)?.[1]).filter(Boolean))];
+    console.log('\nWhere the spans come from (from=):');
+    for (const scope of seen) console.log(`  ${scope}: ${ORIGINS[scope] ?? 'another instrumentation of auto-instrumentations-node (a dev dependency of this clone)'}`);
     console.log('\nIn Jaeger, the same spans are found by the tag request.id=<id>: see examples/jaeger/README.md.');
   }
 }

@@ -6,8 +6,9 @@ const KINDS = ['INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
 const SHOWN = /^(request\.id|aws\.|http\.request\.method|http\.response\.status_code|url\.full|url\.path|http\.route|server\.address)/;
 
 /**
- * `OTEL_TRACES_EXPORTER=console` for people: one line per span with its kind, duration and the
- * attributes that tie it to a request, then one line per span event. The SDK's own console
+ * `OTEL_TRACES_EXPORTER=console` for people: one line per span with its kind, duration, the
+ * instrumentation that made it (`from=`, its scope) and the attributes that tie it to a request,
+ * then one line per span event. The SDK's own console
  * exporter prints whole objects, which buries the request ID in a screenful.
  */
 export class ReadableConsoleExporter implements SpanExporter {
@@ -21,7 +22,7 @@ export class ReadableConsoleExporter implements SpanExporter {
         .filter(([key]) => SHOWN.test(key))
         .map(([key, value]) => `${key}=${JSON.stringify(value)}`)
         .join(' ');
-      this.write(`[span] ${KINDS[span.kind] ?? span.kind} ${span.name} ${ms}ms trace=${span.spanContext().traceId} ${attrs}`.trimEnd());
+      this.write(`[span] ${KINDS[span.kind] ?? span.kind} ${span.name} ${ms}ms trace=${span.spanContext().traceId} from=${span.instrumentationScope.name} ${attrs}`.trimEnd());
       for (const event of span.events) {
         const eventAttrs = Object.entries(event.attributes ?? {})
           .map(([key, value]) => `${key}=${JSON.stringify(value)}`)
