@@ -1,7 +1,8 @@
 /**
- * The README's code, run as a user would paste it, so that it cannot drift from the package.
+ * The code of README.md and of the pages in docs/, run as a user would paste it, so that it cannot
+ * drift from the package; and every link between those pages resolves, anchors included.
  *
- * The conventions README.md follows, which this test enforces:
+ * The conventions README.md and docs/*.md follow, which this test enforces:
  * - ```console, ```text and ```json blocks show output, ```yaml configuration: they are not run.
  * - A ```js or ```ts block whose first line is `// excerpt` (and what it is an excerpt of) is a
  *   fragment. Any other is a whole file whose first line is `// <file name>`: it is written under
@@ -17,14 +18,16 @@
  *   default), the app's log record with `request.id` too.
  * - An `npm install <packages>` line names exactly what the `node` lines of its block need: the
  *   packages they preload and the packages the README files they preload require, plus
- *   `@opentelemetry/api` (the peer dependency of `@rid/otel`).
+ *   `@opentelemetry/api` (the peer dependency of `@rid/otel`). An install from a checkout names
+ *   the tarball `npm pack` writes (`rid-otel-<version>.tgz`) in place of `@rid/otel`, with the
+ *   zero-code line's other packages.
  * - The other lines (npm scripts, docker, bash) are checked, not run (`npm test` cannot run
  *   inside `npm test`): the npm scripts and the repository files they name exist.
  */
 import * as assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { APPS, ensureBuilt, ROOT, startApp } from './support/child-app';
 import { get } from './support/http';
 import { startOtlpReceiver } from './support/otlp-receiver';
@@ -33,24 +36,27 @@ interface Block {
   lang: string;
   /** The block's lines, its indentation removed. */
   lines: string[];
-  /** The README line of its opening fence. */
-  line: number;
+  /** Where its opening fence is: `docs/logging.md:12`. */
+  line: string;
 }
 
-function readmeBlocks(): Block[] {
-  const lines = readFileSync(join(ROOT, 'README.md'), 'utf8').split('\n');
+/** The README and the docs pages, relative to the repository. */
+const PAGES = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
+
+function pageBlocks(page: string): Block[] {
+  const lines = readFileSync(join(ROOT, page), 'utf8').split('\n');
   const blocks: Block[] = [];
   for (let i = 0; i < lines.length; i++) {
     const open = /^(\s*)```(\w*)\s*$/.exec(lines[i]);
     if (!open) continue;
-    const block: Block = { lang: open[2], lines: [], line: i + 1 };
+    const block: Block = { lang: open[2], lines: [], line: `${page}:${i + 1}` };
     for (i++; i < lines.length && !/^\s*```\s*$/.test(lines[i]); i++) block.lines.push(lines[i].slice(open[1].length));
     blocks.push(block);
   }
   return blocks;
 }
 
-const BLOCKS = readmeBlocks();
+const BLOCKS = PAGES.flatMap(pageBlocks);
 const NOT_RUN = ['console', 'text', 'json', 'yaml'];
 const CODE = BLOCKS.filter((b) => b.lang === 'js' || b.lang === 'ts');
 /** The README's whole files, by name. */
@@ -81,6 +87,23 @@ function parseNodeLine(text: string): NodeLine | undefined {
   return { text, env, args: words.slice(0, -1), preloads, script: words[words.length - 1] };
 }
 
+/** The anchors GitHub makes for a page's headings: lower case, punctuation dropped, spaces to hyphens, repeats numbered. */
+function anchorsOf(page: string): string[] {
+  const seen = new Map<string, number>();
+  const anchors: string[] = [];
+  let fenced = false;
+  for (const line of readFileSync(join(ROOT, page), 'utf8').split('\n')) {
+    if (/^\s*```/.test(line)) fenced = !fenced;
+    const heading = fenced ? null : /^#+ (.*)$/.exec(line);
+    if (!heading) continue;
+    const slug = heading[1].trim().toLowerCase().replace(/[^\p{L}\p{N}_\- ]/gu, '').replace(/ /g, '-');
+    const n = seen.get(slug) ?? 0;
+    seen.set(slug, n + 1);
+    anchors.push(n === 0 ? slug : `${slug}-${n}`);
+  }
+  return anchors;
+}
+
 const NODE_LINES = SHELL_LINES.map((l) => parseNodeLine(l.text)).filter((l): l is NodeLine => l !== undefined);
 
 /** The package a specifier names (`@scope/name` or `name`), or undefined for builtins and paths. */
@@ -106,9 +129,9 @@ describe('README.md: its code runs as pasted', function () {
   it('every code block is output, an excerpt marked `// excerpt`, a whole file named on its first line, or shell commands', () => {
     for (const block of BLOCKS) {
       const known = NOT_RUN.includes(block.lang) || block.lang === 'sh' || CODE.includes(block);
-      assert.ok(known, `README line ${block.line}: a \`\`\`${block.lang || '(no language)'} block; use sh, js, ts or one of ${NOT_RUN.join(', ')}`);
+      assert.ok(known, `${block.line}: a \`\`\`${block.lang || '(no language)'} block; use sh, js, ts or one of ${NOT_RUN.join(', ')}`);
     }
-    for (const [name, block] of FILES) assert.match(name, /\.[cm]?js$/, `README line ${block.line}: a whole file's first line is "// <name>.js" (or the block is "// excerpt")`);
+    for (const [name, block] of FILES) assert.match(name, /\.[cm]?js$/, `${block.line}: a whole file's first line is "// <name>.js" (or the block is "// excerpt")`);
     assert.ok(FILES.has('tracing.js'), 'the existing-SDK set-up is a whole file');
   });
 
@@ -122,7 +145,8 @@ describe('README.md: its code runs as pasted', function () {
 
   it('`npm install` lines name exactly the packages their commands load, all of them real', () => {
     // `npm install` alone (in a clone) installs the repository's own dependencies: not one of these.
-    const installs = SHELL_LINES.map((l) => ({ ...l, named: /^npm (?:install|i) ([^&]+)$/.exec(l.text)?.[1].split(/\s+/).filter((w) => !w.startsWith('-')) ?? [] }));
+    const all = SHELL_LINES.map((l) => ({ ...l, named: /^npm (?:install|i) ([^&]+)$/.exec(l.text)?.[1].split(/\s+/).filter((w) => !w.startsWith('-')) ?? [] }));
+    const installs = all.filter((l) => !l.named.some((w) => w.endsWith('.tgz')));
     assert.ok(installs.filter((l) => l.named.length > 0).length >= 2, 'the zero-code and the existing-SDK install lines');
     for (const install of installs.filter((l) => l.named.length > 0)) {
       const named = install.named;
@@ -137,6 +161,19 @@ describe('README.md: its code runs as pasted', function () {
     }
   });
 
+  it('the install from a checkout names the tarball `npm pack` writes, with the zero-code packages', () => {
+    const { name, version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+    const tarball = `${name.replace(/^@/, '').replace('/', '-')}-${version}.tgz`;
+    const lines = SHELL_LINES.map((l) => l.text).filter((t) => /^npm (?:install|i) .*\.tgz\b/.test(t));
+    assert.equal(lines.length, 1, 'one install-from-a-checkout line');
+    const words = lines[0].split(/\s+/).slice(2);
+    assert.equal(basename(words.find((w) => w.endsWith('.tgz'))!), tarball, lines[0]);
+    const zeroCode = SHELL_LINES.map((l) => l.text).find((t) => /^npm install @rid\/otel @opentelemetry\/api$/.test(t));
+    assert.ok(zeroCode, 'the zero-code install line');
+    assert.deepEqual(words.filter((w) => !w.endsWith('.tgz')), ['@opentelemetry/api'], lines[0]);
+    assert.ok(SHELL_LINES.some((l) => l.block === SHELL_LINES.find((x) => x.text === lines[0])!.block && /^npm pack\b/.test(l.text)), 'npm pack in the same block');
+  });
+
   it('the npm scripts and repository files the other commands name exist', () => {
     const scripts = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts as Record<string, string>;
     for (const { text } of SHELL_LINES.filter((l) => parseNodeLine(l.text) === undefined)) {
@@ -145,6 +182,32 @@ describe('README.md: its code runs as pasted', function () {
         if (command[0] === 'npm' && command[1] === 'test') assert.ok(scripts.test, text);
         for (const path of command.filter((w) => /^[\w.-]+(\/[\w.-]+)+$/.test(w))) assert.ok(existsSync(join(ROOT, path)), `${text}: ${path}`);
       }
+    }
+  });
+
+  it('every link between the pages resolves, anchors included', () => {
+    const broken: string[] = [];
+    for (const page of PAGES) {
+      for (const [, target] of readFileSync(join(ROOT, page), 'utf8').matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^[a-z]+:/.test(target)) continue; // http(s), mailto: not ours to check
+        const [path, anchor] = target.split('#');
+        const file = path === '' ? page : join(dirname(page), path);
+        if (!existsSync(join(ROOT, file))) broken.push(`${page}: ${target} (no ${file})`);
+        else if (anchor !== undefined && file.endsWith('.md') && !anchorsOf(file).includes(anchor)) broken.push(`${page}: ${target} (no heading #${anchor} in ${file})`);
+      }
+    }
+    assert.deepEqual(broken, []);
+    assert.ok(PAGES.length >= 10, `the README and its docs pages: ${PAGES}`);
+  });
+
+  it('the front page stays a front page: under 300 lines, and each docs page opens with what a user comes to it for', () => {
+    assert.ok(readFileSync(join(ROOT, 'README.md'), 'utf8').split('\n').length < 300);
+    for (const page of PAGES.filter((p) => p.startsWith('docs/'))) {
+      const [title, blank, purpose] = readFileSync(join(ROOT, page), 'utf8').split('\n');
+      assert.match(title, /^# /, page);
+      assert.equal(blank, '', page);
+      assert.match(purpose, /^What you come here for: /, page);
+      assert.ok(readFileSync(join(ROOT, 'README.md'), 'utf8').includes(`](${page})`), `README.md links ${page}`);
     }
   });
 
