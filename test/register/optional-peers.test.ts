@@ -52,6 +52,6 @@ describe('@rid/otel/register without its optional peers (sdk-node, instrumentati
     await t.receiver.waitFor((s) => s.some((x) => x.kind === 'SERVER' && x.attributes['request.id'] === 'peers-2'));
     const lines = app.stderr.filter((l) => l.includes('@opentelemetry/sdk-node'));
     assert.equal(lines.length, 1, app.stderr.join('\n'));
-    assert.match(lines[0], /OTEL_LOGS_EXPORTER needs @opentelemetry\/sdk-node.*exporting traces only.*npm install @opentelemetry\/sdk-node/);
+    assert.match(lines[0], /OTEL_LOGS_EXPORTER="otlp" needs @opentelemetry\/sdk-node.*exporting traces only.*npm install @opentelemetry\/sdk-node/);
   });
 });
