@@ -14,6 +14,7 @@
 import type { TextMapPropagator } from '@opentelemetry/api';
 import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { dirname } from 'node:path';
+import { appDir } from '../app-package';
 import { ReadableConsoleExporter } from './console-exporter';
 import { otlpTracesEndpoint, type OtlpProtocol } from './otlp-endpoint';
 import { RequestIdPropagator } from '../propagator';
@@ -119,14 +120,15 @@ export function propagatorFromEnv(
 }
 
 /**
- * b3 and jaeger come with sdk-node; resolve them from there rather than depend on them twice.
+ * b3 and jaeger come with sdk-node; resolve them from there rather than depend on them twice, and
+ * else from the app (sdk-node is an optional peer: an app without it may have the propagator).
  * Not every SDK line ships them (the 3.x sdk-node has no jaeger propagator): a missing one is
  * reported and skipped, never a crash at start-up.
  */
 function fromSdkNodeDependency(name: string, warn: Warn): TextMapPropagator | undefined {
   const pkg = name === 'jaeger' ? '@opentelemetry/propagator-jaeger' : '@opentelemetry/propagator-b3';
   try {
-    const paths = [dirname(require.resolve('@opentelemetry/sdk-node'))];
+    const paths = [...sdkNodeDir(), appDir()];
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require(require.resolve(pkg, { paths }));
     if (name === 'jaeger') return new mod.JaegerPropagator();
@@ -134,6 +136,14 @@ function fromSdkNodeDependency(name: string, warn: Warn): TextMapPropagator | un
   } catch {
     warn(`@rid/otel: skipping ${name} in OTEL_PROPAGATORS: ${pkg} is not installed with this SDK (install it to use it)`);
     return undefined;
+  }
+}
+
+function sdkNodeDir(): string[] {
+  try {
+    return [dirname(require.resolve('@opentelemetry/sdk-node'))];
+  } catch {
+    return [];
   }
 }
 

@@ -54,4 +54,17 @@ describe('@rid/otel/register without its optional peers (sdk-node, instrumentati
     assert.equal(lines.length, 1, app.stderr.join('\n'));
     assert.match(lines[0], /OTEL_LOGS_EXPORTER="otlp" needs @opentelemetry\/sdk-node.*exporting traces only.*npm install @opentelemetry\/sdk-node/);
   });
+
+  it('OTEL_PROPAGATORS=b3 without sdk-node: the b3 propagator comes from the app, and the trace goes on', async () => {
+    const app = (t.app = await startApp(['--require', HIDE, '--require', '@rid/otel/register'], 'cjs-app.js', {
+      OTEL_EXPORTER_OTLP_ENDPOINT: t.receiver.url,
+      OTEL_BSP_SCHEDULE_DELAY: '50',
+      OTEL_PROPAGATORS: 'b3,request-id',
+    }));
+    const traceId = '80f198ee56343ba864fe8b2a57d3eff7';
+    await get(app.url, { b3: `${traceId}-e457b5a2e4d86bd1-1`, 'X-Request-Id': 'peers-3' });
+    const spans = await t.receiver.waitFor((s) => s.some((x) => x.kind === 'SERVER' && x.attributes['request.id'] === 'peers-3'));
+    assert.equal(spans.find((x) => x.kind === 'SERVER')!.traceId, traceId, 'the incoming b3 trace is continued');
+    assert.deepEqual(app.stderr.filter((l) => l.includes('b3')), []);
+  });
 });
