@@ -12,7 +12,7 @@ import { loadOptional } from './optional-module';
 import { RequestIdPropagator } from '../propagator';
 import { installShutdownHandlers } from './shutdown';
 import { RequestIdSpanProcessor } from '../span-processor';
-import { startTracingSdk, tracesOnly, type StartedSdk, type TracingSdkOptions } from './tracing-sdk';
+import { nodeSdkVariablesSet, startTracingSdk, tracesOnly, type StartedSdk, type TracingSdkOptions } from './tracing-sdk';
 
 export interface StartedTelemetry {
   /** How it started: a new NodeSDK, added to an SDK already registered, or nothing (`OTEL_SDK_DISABLED`). */
@@ -98,7 +98,7 @@ export function startFromEnv(env: NodeJS.ProcessEnv = process.env, warn: Warn = 
 function startNodeSdk(options: TracingSdkOptions, env: NodeJS.ProcessEnv, attributeName: string | undefined, warn: Warn): StartedSdk | undefined {
   const sdkNode = loadOptional<typeof import('@opentelemetry/sdk-node')>('@opentelemetry/sdk-node');
   if (sdkNode === undefined) {
-    const asked = ['OTEL_METRICS_EXPORTER', 'OTEL_LOGS_EXPORTER', 'OTEL_NODE_RESOURCE_DETECTORS'].filter((v) => env[v]).map((v) => `${v}=${JSON.stringify(env[v]!.slice(0, 100))}`).join(', ');
+    const asked = nodeSdkVariablesSet(env).map((v) => `${v}=${JSON.stringify(env[v]!.slice(0, 100))}`).join(', ');
     warn(`@rid/otel: ${asked} needs @opentelemetry/sdk-node, which this app does not have; exporting traces only (npm install @opentelemetry/sdk-node)`);
     return undefined;
   }

@@ -23,8 +23,12 @@ export interface TracingSdkOptions {
  * own environment handling, so they still get NodeSDK.
  */
 export function tracesOnly(env: NodeJS.ProcessEnv): boolean {
-  const set = (name: string): boolean => (env[name]?.trim() ?? '') !== '';
-  return !set('OTEL_METRICS_EXPORTER') && !set('OTEL_LOGS_EXPORTER') && !set('OTEL_NODE_RESOURCE_DETECTORS') && !set('OTEL_NODE_EXPERIMENTAL_SDK_METRICS');
+  return nodeSdkVariablesSet(env).length === 0;
+}
+
+/** The variables that ask for what only NodeSDK does (metrics, logs, detectors by name) and are set. */
+export function nodeSdkVariablesSet(env: NodeJS.ProcessEnv): string[] {
+  return ['OTEL_METRICS_EXPORTER', 'OTEL_LOGS_EXPORTER', 'OTEL_NODE_RESOURCE_DETECTORS', 'OTEL_NODE_EXPERIMENTAL_SDK_METRICS'].filter((name) => (env[name]?.trim() ?? '') !== '');
 }
 
 /**
