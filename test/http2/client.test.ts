@@ -6,7 +6,9 @@ import * as http from 'node:http';
 import { connect as netConnect } from 'node:net';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { ATTR_AWS_REQUEST_ID, AWS_CALL_EVENT, getRequestId, runWithRequestId, type RequestIdInstrumentation } from '../../src';
+import { ensureBuilt, startApp, type ChildApp } from '../support/child-app';
 import { get } from '../support/http';
+import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver';
 import { finishedSpans, waitForSpans } from '../support/otel';
 import type { ReadableSpan } from '../support/sdk-compat';
 import { loadSecondCopy } from '../support/second-copy';
@@ -317,5 +319,65 @@ describe('HTTP/2 clients: where the session connects decides, not :authority', (
     const [span] = await waitForSpans(SpanKind.CLIENT, 1);
     assert.equal(span.attributes['server.address'], '127.0.0.1');
     assert.equal(span.attributes['server.port'], undefined);
+  });
+});
+
+describe("HTTP/2 clients in an app started as register's message recommends: --require ./tracing.js (withRequestId()) --require @rid/otel/register", function () {
+  this.timeout(30_000);
+  let downstream: H2TestServer;
+  let receiver: OtlpReceiver;
+  let app: ChildApp | undefined;
+  let received: IncomingHttpHeaders[] = [];
+  let n = 0;
+  before(() => ensureBuilt());
+  beforeEach(async () => {
+    received = [];
+    receiver = await startOtlpReceiver();
+    downstream = await startH2((server) =>
+      server.on('stream', (stream, headers) => {
+        received.push(headers);
+        stream.respond({ ':status': 200, 'x-amzn-requestid': `child-call-${++n}` });
+        stream.end('{}');
+      }),
+    );
+  });
+  afterEach(async () => {
+    await app?.stop('SIGKILL');
+    app = undefined;
+    await downstream.close();
+    await receiver.close();
+  });
+
+  it('one CLIENT span per call, ended and exported, named by the traceparent the server received; one aws.call event per call', async () => {
+    const calls = 3;
+    app = await startApp(['--require', './h2-tracing.js', '--require', '@rid/otel/register'], 'h2-client-app.js', {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_BSP_SCHEDULE_DELAY: '50',
+      DOWNSTREAM_URL: downstream.url,
+      CALLS: String(calls),
+    });
+    const res = await get(`${app.url}/call`);
+    assert.equal(res.status, 200);
+    const id = res.headers['x-request-id'] as string;
+    const spans = await receiver.waitFor((all) => all.some((s) => s.kind === 'SERVER' && s.attributes['request.id'] === id) && all.filter((s) => s.attributes['network.protocol.version'] === '2').length >= calls);
+    // A little longer: a second CLIENT span per call, if any, would be exported in the same batches.
+    await new Promise((r) => setTimeout(r, 300));
+    const server = spans.find((s) => s.kind === 'SERVER' && s.attributes['request.id'] === id)!;
+    const h2Clients = receiver.spans.filter((s) => s.kind === 'CLIENT' && s.attributes['network.protocol.version'] === '2');
+    assert.equal(h2Clients.length, calls, `one HTTP/2 CLIENT span per call: ${h2Clients.map((s) => s.spanId)}`);
+    assert.equal(received.length, calls);
+    const parents = received.map((h) => /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(String(h.traceparent)));
+    assert.deepEqual(
+      parents.map((m) => m?.[2]).sort(),
+      h2Clients.map((s) => s.spanId).sort(),
+      'each traceparent names an exported CLIENT span: the downstream spans have their parent',
+    );
+    for (const span of h2Clients) {
+      assert.equal(span.traceId, server.traceId);
+      assert.equal(span.parentSpanId, server.spanId);
+      assert.equal(span.attributes['request.id'], id);
+    }
+    for (const h of received) assert.equal(h['x-request-id'], id);
+    assert.equal(server.events.filter((e) => e.name === AWS_CALL_EVENT).length, calls, 'one aws.call event per call');
   });
 });
