@@ -83,8 +83,10 @@ export class Http2ClientAdapter {
   ) {}
 
   readonly onRequest = (session: ClientHttp2Session, headers: Headers | undefined): Headers | undefined => {
+    // An earlier instance's hook made this call: the headers are the copy it returned. (Any other
+    // pending call is stale, never this one's: it is replaced below.)
     const owner = shared.pending;
-    if (owner !== undefined) return this.addToCall(owner, headers);
+    if (owner !== undefined && owner.sent === headers) return this.addToCall(owner, headers);
     const parent = context.active();
     const grpc = isGrpc(headers);
     const state = this.propagation.state();
