@@ -65,7 +65,7 @@ export class FetchCapture {
       const ids = idsFromBufferHeaders(table, response.headers, request, sentHeader);
       if (ids === undefined) return;
       const method = typeof request.method === 'string' ? request.method : 'GET';
-      const destination = typeof request.origin === 'string' ? safeDestination(request.origin) : undefined;
+      const destination = typeof request.origin === 'string' ? destinationFromOrigin(request.origin) : undefined;
       const call = { method, status: response.statusCode, host: destination?.hostname };
       const port = destination === undefined ? undefined : portOf(destination);
       const state = request[STATE];
@@ -94,14 +94,6 @@ export class FetchCapture {
     if (request?.[OWN] === undefined) return;
     this.guard.run('aws:fetch-end', 'could not end the span of a fetch call with vendor request IDs', () => this.spans.endOwnSpan(request, error));
   };
-}
-
-function safeDestination(origin: string): ReturnType<typeof destinationFromOrigin> | undefined {
-  try {
-    return destinationFromOrigin(origin);
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import { statelessRegExp } from '../config/regexp';
+import { destinationFromOrigin } from '../outgoing/destination';
 import type { HostPattern, ResponseIdVendor } from './vendor';
 
 /** One header a host's table reads. */
@@ -155,7 +156,8 @@ export class VendorTable {
   forOrigin(origin: string): HostTable {
     let table = this.cache.get(origin);
     if (table === undefined) {
-      table = this.build(hostOfOrigin(origin));
+      // Unparsable: matched as itself, which no listed host is.
+      table = this.build(destinationFromOrigin(origin)?.hostname ?? origin);
       if (this.cache.size >= MAX_CACHED_HOSTS) this.cache.clear();
       this.cache.set(origin, table);
     }
@@ -173,22 +175,6 @@ export class VendorTable {
     });
     return listed ? new HostTable(vendors) : this.unlisted;
   }
-}
-
-/** `https://host:port` -> `host` (IPv6 without brackets); anything unparsable -> itself. */
-export function hostOfOrigin(origin: string): string {
-  const start = origin.indexOf('//');
-  let rest = start === -1 ? origin : origin.slice(start + 2);
-  const slash = rest.indexOf('/');
-  if (slash !== -1) rest = rest.slice(0, slash);
-  const at = rest.lastIndexOf('@');
-  if (at !== -1) rest = rest.slice(at + 1);
-  if (rest.startsWith('[')) {
-    const close = rest.indexOf(']');
-    return close === -1 ? rest : rest.slice(1, close);
-  }
-  const colon = rest.indexOf(':');
-  return colon === -1 ? rest : rest.slice(0, colon);
 }
 
 /** A vendor's host patterns as one test on a lower-case host name. */

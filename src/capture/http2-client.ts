@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http2';
 import { trace } from '@opentelemetry/api';
 import type { Guard } from '../diag';
 import type { Http2Call } from '../outgoing/http2-client';
-import { idsFromHeaderObject, sentInHeaderObject } from './response-headers';
+import { idsFromHeaderObject, idsFromRawHeaders, sentInHeaderObject } from './response-headers';
 import type { CaptureSpans } from './spans';
 
 /**
@@ -17,9 +17,14 @@ export class Http2ClientCapture {
     private readonly guard: Guard,
   ) {}
 
-  readonly onResponse = (headers: IncomingHttpHeaders, call: Http2Call): void => {
+  readonly onResponse = (headers: IncomingHttpHeaders, call: Http2Call, raw: readonly string[] | undefined): void => {
+    // Two instances (or two copies of this package) each run this: the first records the call.
+    if (call.captured) return;
+    call.captured = true;
     try {
-      const ids = idsFromHeaderObject(this.spans.table.forHost(call.host), headers, call.sent, sentInHeaderObject);
+      const table = this.spans.table.forHost(call.host);
+      // The raw pairs, as for HTTP/1.1: a repeated header's first value (Node joins them as "a, b" in `headers`).
+      const ids = raw !== undefined ? idsFromRawHeaders(table, raw, call.sent, sentInHeaderObject) : idsFromHeaderObject(table, headers, call.sent, sentInHeaderObject);
       if (ids === undefined) return;
       const operation = this.spans.operationSpan({}, trace.getSpan(call.parent));
       // Without our CLIENT span (another HTTP/2 instrumentation makes them), the SDK's operation span still gets the IDs.

@@ -1,3 +1,4 @@
+import { portOf, splitAuthority } from '../outgoing/destination';
 import { RequestIdConfigError } from './errors';
 import { statelessRegExp } from './regexp';
 
@@ -7,7 +8,7 @@ export interface OutgoingDestination {
   protocol: string;
   /** Host name or address, without port or brackets. */
   hostname: string;
-  /** The port, when the URL or options name one. */
+  /** The port the call connects to: the one the URL or options name, else the scheme's default (80, 443). */
   port?: number;
 }
 
@@ -40,13 +41,16 @@ function compileEntry(option: string, entry: unknown): (d: OutgoingDestination) 
   if (typeof entry !== 'string' || entry.length === 0 || /[\s/]/.test(entry)) {
     throw new RequestIdConfigError(option, entry, EXPECTED);
   }
+  // The destination parser of every transport (outgoing/destination.ts): `host`, `host:port`,
+  // `[v6]:port`; an entry with a port matches a call without one on that scheme's default port.
+  // Anything else (a port that is not digits) is a host name, as before, that matches nothing.
   const lower = entry.toLowerCase();
-  const colon = lower.lastIndexOf(':');
-  const hasPort = colon !== -1 && /^\d+$/.test(lower.slice(colon + 1)) && !lower.includes('::');
-  const host = hasPort ? lower.slice(0, colon) : lower;
-  const port = hasPort ? Number(lower.slice(colon + 1)) : undefined;
+  const split = splitAuthority(lower);
+  const hasPort = split !== undefined && split.host !== '' && (split.port === undefined || /^\d+$/.test(split.port));
+  const host = hasPort ? split.host : lower;
+  const port = hasPort && split.port !== undefined ? Number(split.port) : undefined;
   const hostMatches = host.startsWith('*.')
     ? (h: string) => h.endsWith(host.slice(1))
     : (h: string) => h === host;
-  return (d) => hostMatches(d.hostname.toLowerCase()) && (port === undefined || d.port === port);
+  return (d) => hostMatches(d.hostname.toLowerCase()) && (port === undefined || portOf(d) === port);
 }

@@ -266,11 +266,49 @@ export function patches(): { client: boolean; respondMethods: number; session: b
 }
 
 /**
- * Whether another instrumentation patched `node:http2` (shimmer marks what it wraps with
- * `__wrapped`): it makes its own spans then, and ours would double them.
+ * Whether another instrumentation makes HTTP/2 spans, so that ours would double them: not any wrap
+ * of `node:http2` (a shimmer wrap that sets defaults or logs changes nothing per stream), only one
+ * that reaches the streams. A span-making wrap of `connect` must wrap its sessions' `request`, and
+ * one of `createServer`/`createSecureServer` must listen to or wrap its servers' events. So when
+ * one of the three exports is a shimmer wrap (`__wrapped`), what it returns is probed once: a
+ * session on an in-memory duplex (no socket, no I/O, destroyed at once) and a server that never
+ * listens. The answer is kept until one of the three exports changes again (a wrap, an unwrap): per
+ * stream this costs three reads and compares.
  */
 export function otherHttp2Instrumentation(): boolean {
-  return isWrapped(http2Module.connect) || isWrapped(http2Module.createServer) || isWrapped(http2Module.createSecureServer);
+  const { connect, createServer, createSecureServer } = http2Module;
+  const seen = probed;
+  if (seen !== undefined && seen.connect === connect && seen.createServer === createServer && seen.createSecureServer === createSecureServer) return seen.spans;
+  const spans =
+    (isWrapped(connect) && guard.call('h2:probe', PROBE_FAILED, false, wrapsSessions, connect, undefined)) ||
+    (isWrapped(createServer) && guard.call('h2:probe', PROBE_FAILED, false, wrapsServers, createServer, undefined)) ||
+    (isWrapped(createSecureServer) && guard.call('h2:probe', PROBE_FAILED, false, wrapsServers, createSecureServer, undefined));
+  probed = { connect, createServer, createSecureServer, spans };
+  return spans;
+}
+
+const PROBE_FAILED = 'could not probe a wrap of node:http2; taking it for one that makes no HTTP/2 spans';
+
+/** The exports last probed and what the probe found. */
+let probed: { connect: unknown; createServer: unknown; createSecureServer: unknown; spans: boolean } | undefined;
+
+/** Whether a session from `connect` has its `request` wrapped (on the session, or over our prototype patch). */
+function wrapsSessions(connect: typeof http2.connect): boolean {
+  const duplex = new Duplex({ read() {}, write: (_chunk, _encoding, done) => done() });
+  const session = connect('http://probe.invalid', { createConnection: () => duplex });
+  try {
+    session.on('error', () => {});
+    return isWrapped(session.request);
+  } finally {
+    session.destroy();
+    duplex.destroy();
+  }
+}
+
+/** Whether a server from `create` comes with stream listeners or a wrapped `emit` (a plain server has neither). */
+function wrapsServers(create: typeof http2.createServer | typeof http2.createSecureServer): boolean {
+  const server = (create as () => http2.Http2Server)();
+  return isWrapped(server.emit) || server.listenerCount('stream') > 0 || server.listenerCount('request') > 0 || server.listenerCount('session') > 0;
 }
 
 // The module object itself: the `import * as` namespace reads each export through a getter, and

@@ -2,7 +2,7 @@ import type { ClientRequest } from 'node:http';
 import type { OutgoingDestination } from '../config/propagate-to';
 import type { AgentRequestOptions, OutgoingRequestHook } from '../internals/node-http';
 import { injectedInto, type Injected } from '../propagator';
-import { unbracketHost } from './destination';
+import { destinationOf } from './destination';
 import { idFor, withoutIdEntries, type OutgoingPropagation } from './propagation';
 
 /**
@@ -16,7 +16,7 @@ export function httpClientHook(propagation: OutgoingPropagation): OutgoingReques
     if (state === undefined) return;
     try {
       const config = propagation.config();
-      if (config.propagateTo !== true && !propagation.allowed(config, () => destinationOf(request, options))) {
+      if (config.propagateTo !== true && !propagation.allowed(config, () => destinationOfRequest(request, options))) {
         withdraw(request, injectedInto(options.headers));
         return;
       }
@@ -45,8 +45,6 @@ function withdraw(request: ClientRequest, injected: Injected | undefined): void 
   else request.setHeader('baggage', rest);
 }
 
-function destinationOf(request: ClientRequest, options: AgentRequestOptions): OutgoingDestination {
-  const hostname = unbracketHost(options.hostname ?? options.host ?? request.host ?? 'localhost');
-  const port = options.port === undefined || options.port === '' ? undefined : Number(options.port);
-  return { protocol: options.protocol ?? request.protocol ?? 'http:', hostname, port };
+function destinationOfRequest(request: ClientRequest, options: AgentRequestOptions): OutgoingDestination | undefined {
+  return destinationOf(options.protocol ?? request.protocol ?? 'http:', options.hostname ?? options.host ?? request.host ?? 'localhost', options.port);
 }

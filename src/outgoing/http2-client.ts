@@ -6,7 +6,7 @@ import type { RequestIdState } from '../context/request-state';
 import type { Guard } from '../diag';
 import { otherHttp2Instrumentation, targetOf, hasHeader, type Headers } from '../internals/node-http2';
 import { injectedInto } from '../propagator';
-import { destinationFromOrigin } from './destination';
+import { parseAuthority, portOf, validPort } from './destination';
 import { idFor, withoutIdEntries, type OutgoingPropagation } from './propagation';
 
 /** One outgoing HTTP/2 stream as the response hooks (the capture) see it. */
@@ -18,23 +18,48 @@ export interface Http2Call {
   /** The incoming request being served, when there is one. */
   readonly state: RequestIdState | undefined;
   readonly method: string;
+  /** Where the session connects (not the `:authority` header), as the vendor tables match it. */
   readonly host: string | undefined;
   /** The request headers as sent (the copy with the IDs): a downstream's echo is compared with them. */
-  readonly sent: Headers;
+  sent: Headers;
   status: number;
+  /** Set by the first capture that sees the response: two instances or two copies record it once. */
+  captured: boolean;
 }
 
-/** Runs on each response head of an outgoing HTTP/2 stream (`'response'`), before the app's listeners. */
-export type Http2ResponseHook = (headers: IncomingHttpHeaders, call: Http2Call) => void;
+/**
+ * Runs on each response head of an outgoing HTTP/2 stream (`'response'`), before the app's
+ * listeners. `raw` is Node's `[name, value, …]` (each repeated header apart), when it passes one.
+ */
+export type Http2ResponseHook = (headers: IncomingHttpHeaders, call: Http2Call, raw: readonly string[] | undefined) => void;
 
-const responseHooks = new Set<Http2ResponseHook>();
+/**
+ * What every instance and every copy of this package shares about outgoing HTTP/2 calls (Symbol.for,
+ * versioned like internals/node-http2.ts's registry). Each `session.request()` runs every enabled
+ * instance's hooks in turn: the first makes the call (one CLIENT span, the trace header naming it)
+ * and leaves it in `pending`; the later ones see it there and only add their IDs; the first stream
+ * hook takes it. The response hooks are one list, so that whichever copy made the call, every
+ * capture sees it (and the first records it).
+ */
+const SHARED = Symbol.for('@rid/otel.http2-client-calls.v1');
+interface SharedCalls {
+  pending: PendingCall | undefined;
+  responseHooks: readonly Http2ResponseHook[];
+}
+const g = globalThis as typeof globalThis & { [SHARED]?: SharedCalls };
+const shared: SharedCalls = (g[SHARED] ??= { pending: undefined, responseHooks: [] });
 
 export function addHttp2ResponseHook(hook: Http2ResponseHook): void {
-  responseHooks.add(hook);
+  shared.responseHooks = [...shared.responseHooks, hook];
 }
 
 export function removeHttp2ResponseHook(hook: Http2ResponseHook): void {
-  responseHooks.delete(hook);
+  shared.responseHooks = shared.responseHooks.filter((h) => h !== hook);
+}
+
+/** The call as its adapters see it, before the stream exists. */
+interface PendingCall extends Http2Call {
+  readonly destination: OutgoingDestination | undefined;
 }
 
 const CALL = Symbol.for('@rid/otel.h2-call');
@@ -51,9 +76,6 @@ type WithCall = ClientHttp2Stream & { [CALL]?: Http2Call };
  * their spans and injects its own context.
  */
 export class Http2ClientAdapter {
-  /** The call being made: set in `onRequest`, taken by `onStream` right after Node returns the stream. */
-  private next: Http2Call | undefined = undefined;
-
   constructor(
     private readonly propagation: OutgoingPropagation,
     private readonly tracer: () => Tracer,
@@ -61,33 +83,38 @@ export class Http2ClientAdapter {
   ) {}
 
   readonly onRequest = (session: ClientHttp2Session, headers: Headers | undefined): Headers | undefined => {
-    this.next = undefined;
+    // An earlier instance's hook made this call: the headers are the copy it returned. (Any other
+    // pending call is stale, never this one's: it is replaced below.)
+    const owner = shared.pending;
+    if (owner !== undefined && owner.sent === headers) return this.addToCall(owner, headers);
     const parent = context.active();
     const grpc = isGrpc(headers);
     const state = this.propagation.state();
     if (grpc && state === undefined) return undefined;
     const target = targetOf(session);
+    const protocol = target.protocol ?? 'http:';
+    // Where the bytes go decides (propagateTo, vendor tables), as for http and fetch: not the
+    // `:authority` header, which any caller can set to any name.
+    const destination = target.authority === undefined ? undefined : parseAuthority(protocol, target.authority, true);
     const method = String(headers?.[':method'] ?? 'GET');
-    const authority = String(headers?.[':authority'] ?? target.authority ?? '');
-    const destination = destinationOf(target.protocol ?? 'http:', authority);
     const sent: Headers = { ...headers };
     let span: Span | undefined;
     if (!grpc && !isTracingSuppressed(parent) && !otherHttp2Instrumentation()) {
-      span = this.startSpan(method, destination, `${target.protocol ?? 'http:'}//${authority}${String(headers?.[':path'] ?? '/')}`, parent);
+      span = this.startSpan(method, destination, urlOf(protocol, headers, destination), parent);
       // A trace context the app wrote itself is left as it is.
       if (!hasHeader(sent, 'traceparent')) {
         this.guard.run('h2:inject', 'could not inject trace context into an HTTP/2 request', () => propagation.inject(trace.setSpan(parent, span!), sent));
       }
     }
     if (state !== undefined) this.addIds(sent, state, destination);
-    this.next = { span, parent, state, method, host: destination?.hostname, sent, status: 0 };
+    shared.pending = { span, parent, state, method, destination, host: destination?.hostname, sent, status: 0, captured: false };
     return sent;
   };
 
-  /** Right after `session.request()` returned (or threw: `stream` is undefined then). */
+  /** Right after `session.request()` returned (or threw: `stream` is undefined then): the first adapter takes the call. */
   readonly onStream = (stream: ClientHttp2Stream | undefined): void => {
-    const call = this.next;
-    this.next = undefined;
+    const call = shared.pending;
+    shared.pending = undefined;
     if (call === undefined) return;
     if (stream === undefined) {
       endCall(call, 'request() threw');
@@ -98,11 +125,21 @@ export class Http2ClientAdapter {
     stream.once('close', onClose);
   };
 
+  /** An earlier instance made this call: this one adds the IDs its own config sends there (a header already set wins). */
+  private addToCall(call: PendingCall, headers: Headers | undefined): Headers | undefined {
+    if (call.state === undefined) return undefined;
+    const sent: Headers = { ...headers };
+    this.addIds(sent, call.state, call.destination);
+    call.sent = sent;
+    return sent;
+  }
+
   private startSpan(method: string, destination: OutgoingDestination | undefined, url: string, parent: Context): Span {
     const attributes: Attributes = { 'http.request.method': method, 'url.full': url, 'network.protocol.name': 'http', 'network.protocol.version': '2' };
     if (destination !== undefined) {
       attributes['server.address'] = destination.hostname;
-      attributes['server.port'] = destination.port ?? (destination.protocol === 'https:' ? 443 : 80);
+      const port = portOf(destination);
+      if (validPort(port)) attributes['server.port'] = port;
     }
     return this.tracer().startSpan(method, { kind: SpanKind.CLIENT, attributes }, parent);
   }
@@ -110,12 +147,9 @@ export class Http2ClientAdapter {
   /** The IDs, where `propagateTo` allows; else what the global propagator wrote of them is taken back. */
   private addIds(sent: Headers, state: RequestIdState, destination: OutgoingDestination | undefined): void {
     const config = this.propagation.config();
-    if (config.propagateTo !== true) {
-      const allowed = destination !== undefined && this.propagation.allowed(config, () => destination);
-      if (!allowed) {
-        withdraw(sent, injectedInto(sent));
-        return;
-      }
+    if (config.propagateTo !== true && !this.propagation.allowed(config, () => destination)) {
+      withdraw(sent, injectedInto(sent));
+      return;
     }
     for (const header of config.outgoing) {
       const id = idFor(state, header.key, config.global.headerKey);
@@ -126,11 +160,13 @@ export class Http2ClientAdapter {
 }
 
 /** One function for every stream (`this` is the stream): no closure per call. */
-function onResponse(this: WithCall, headers: IncomingHttpHeaders): void {
+function onResponse(this: WithCall, headers: IncomingHttpHeaders, _flags: number, raw?: unknown): void {
   const call = this[CALL];
   if (call === undefined) return;
   call.status = Number(headers[':status'] ?? 0);
-  for (const hook of responseHooks) hook(headers, call);
+  const hooks = shared.responseHooks;
+  const rawHeaders = Array.isArray(raw) ? (raw as string[]) : undefined;
+  for (let i = 0; i < hooks.length; i++) hooks[i](headers, call, rawHeaders);
 }
 
 function onClose(this: WithCall): void {
@@ -157,13 +193,11 @@ function endCall(call: Http2Call, failure: string | undefined): void {
   span.end();
 }
 
-function destinationOf(protocol: string, authority: string): OutgoingDestination | undefined {
-  if (authority === '') return undefined;
-  try {
-    return destinationFromOrigin(`${protocol}//${authority}`);
-  } catch {
-    return undefined;
-  }
+/** `url.full`: the `:authority` and `:path` the request names, else where the session connects. */
+function urlOf(protocol: string, headers: Headers | undefined, destination: OutgoingDestination | undefined): string {
+  const authority = headers?.[':authority'];
+  const host = destination === undefined ? '' : destination.hostname.includes(':') ? `[${destination.hostname}]:${portOf(destination)}` : `${destination.hostname}:${portOf(destination)}`;
+  return `${protocol}//${authority === undefined ? host : String(authority)}${String(headers?.[':path'] ?? '/')}`;
 }
 
 /** RequestIdPropagator wrote the ID before the destination was known: take back what it wrote (never a value the app set). */

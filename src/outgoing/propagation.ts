@@ -26,8 +26,11 @@ export class OutgoingPropagation {
     return currentState();
   }
 
-  /** Whether the destination may get the IDs; `destination` is only computed for a function or list. */
-  allowed(config: CompiledConfig, destination: () => OutgoingDestination): boolean {
+  /**
+   * Whether the destination may get the IDs; `destination` is only computed for a function or list,
+   * and one that cannot be parsed (undefined) gets nothing.
+   */
+  allowed(config: CompiledConfig, destination: () => OutgoingDestination | undefined): boolean {
     const policy = config.propagateTo;
     if (policy === false) return false;
     if (policy === true) return true;
@@ -38,8 +41,9 @@ export class OutgoingPropagation {
 
 const PROPAGATE_TO_THREW = 'the propagateTo function threw; not sending the request ID to that destination';
 
-function applyPolicy(policy: (destination: OutgoingDestination) => boolean, destination: () => OutgoingDestination): boolean {
-  return policy(destination());
+function applyPolicy(policy: (destination: OutgoingDestination) => boolean, destination: () => OutgoingDestination | undefined): boolean {
+  const d = destination();
+  return d !== undefined && policy(d);
 }
 
 /** The ID that travels in header `key` (lower case) for this request, if any. */

@@ -12,7 +12,11 @@ import { h2Connect, h2Once, HTTP2_SERVERS, startH2 } from '../support/h2';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const http2Module = require('node:http2') as typeof http2;
 
-/** A stand-in for an HTTP/2 instrumentation that patches node:http2 through OTel's _wrap (shimmer). */
+/**
+ * A stand-in for an HTTP/2 instrumentation that makes CLIENT spans: it patches node:http2 through
+ * OTel's _wrap (shimmer), `connect` and then each session's `request`, as one would without the
+ * prototype.
+ */
 class OtherHttp2Instrumentation extends InstrumentationBase {
   constructor() {
     super('other-http2', '1.0.0', { enabled: false });
@@ -21,13 +25,50 @@ class OtherHttp2Instrumentation extends InstrumentationBase {
     return [];
   }
   wrapConnect(): void {
+    const wrapSession = (session: http2.ClientHttp2Session): void => {
+      this._wrap(session, 'request', (original) => function (this: http2.ClientHttp2Session, ...args: unknown[]) {
+        const span = tracer.startSpan('other h2', { kind: SpanKind.CLIENT });
+        const stream = (original as (...a: unknown[]) => http2.ClientHttp2Stream).apply(this, args);
+        stream.once('close', () => span.end());
+        return stream;
+      } as never);
+    };
+    const tracer = this.tracer;
     this._wrap(http2Module, 'connect', (original) => function (this: unknown, ...args: unknown[]) {
+      const session = (original as (...a: unknown[]) => http2.ClientHttp2Session).apply(this, args);
+      wrapSession(session);
+      return session;
+    } as never);
+  }
+  unwrapConnect(): void {
+    if ((http2Module.connect as { __wrapped?: boolean }).__wrapped) this._unwrap(http2Module, 'connect');
+  }
+}
+
+/** A shimmer wrap of `http2.connect` that only counts calls (OTel's `_wrap` is shimmer's `wrap`): no spans. */
+class CountingWrap extends InstrumentationBase {
+  calls = 0;
+  constructor() {
+    super('counting-wrap', '1.0.0', { enabled: false });
+  }
+  protected init(): [] {
+    return [];
+  }
+  wrapConnect(): void {
+    const count = (): void => void this.calls++;
+    this._wrap(http2Module, 'connect', (original) => function (this: unknown, ...args: unknown[]) {
+      count();
       return (original as (...a: unknown[]) => unknown).apply(this, args);
     } as never);
   }
   unwrapConnect(): void {
     if ((http2Module.connect as { __wrapped?: boolean }).__wrapped) this._unwrap(http2Module, 'connect');
   }
+}
+
+/** Ours: the spans of this package's instrumentation scope. */
+function ownSpans(kind: SpanKind): ReturnType<typeof finishedSpans> {
+  return finishedSpans(kind).filter((s) => s.instrumentationScope.name === '@rid/otel');
 }
 
 describe('internals/node-http2 (the probes of node:http2 that fall back loudly)', () => {
@@ -63,21 +104,41 @@ describe('internals/node-http2 (the probes of node:http2 that fall back loudly)'
     });
   }
 
-  it('makes no spans of its own when another instrumentation patched node:http2', async () => {
+  it('makes no spans of its own when another instrumentation makes HTTP/2 spans', async () => {
     scope.instrument();
     const other = new OtherHttp2Instrumentation();
     const server = await startH2((s) => s.on('stream', (st) => (st.respond(), st.end())));
     try {
       other.wrapConnect();
       await h2Once(server.url);
+      assert.equal((await waitForSpans(SpanKind.CLIENT, 1)).length, 1);
       await new Promise((r) => setTimeout(r, 20));
-      assert.equal(finishedSpans(SpanKind.CLIENT).length, 0);
-      assert.equal(finishedSpans(SpanKind.SERVER).length, 0);
+      assert.deepEqual(finishedSpans(SpanKind.CLIENT).map((s) => s.instrumentationScope.name), ['other-http2'], 'only the other instrumentation\'s span');
+      assert.equal(ownSpans(SpanKind.CLIENT).length, 0);
+      assert.equal(ownSpans(SpanKind.SERVER).length, 0);
       other.unwrapConnect();
       await h2Once(server.url);
-      assert.equal((await waitForSpans(SpanKind.CLIENT, 1)).length, 1);
+      assert.equal((await waitForSpans(SpanKind.CLIENT, 2)).length, 2);
+      assert.equal(ownSpans(SpanKind.CLIENT).length, 1);
     } finally {
       other.unwrapConnect();
+      await server.close();
+    }
+  });
+
+  it('a shimmer wrap of http2.connect that makes no spans (defaults, logging) leaves our spans on', async () => {
+    scope.instrument();
+    const server = await startH2((s) => s.on('stream', (st) => (st.respond(), st.end())));
+    const wrap = new CountingWrap();
+    try {
+      wrap.wrapConnect();
+      assert.equal((http2Module.connect as { __wrapped?: boolean }).__wrapped, true);
+      await h2Once(server.url);
+      assert.ok(wrap.calls >= 1, 'the call went through the wrap');
+      assert.equal((await waitForSpans(SpanKind.CLIENT, 1)).length, 1, 'our CLIENT span');
+      assert.equal(ownSpans(SpanKind.CLIENT).length, 1);
+    } finally {
+      wrap.unwrapConnect();
       await server.close();
     }
   });
