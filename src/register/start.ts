@@ -78,7 +78,7 @@ export function startFromEnv(env: NodeJS.ProcessEnv = process.env, warn: Warn = 
     textMapPropagator: propagatorFromEnv(new RequestIdPropagator({ headerName: config.headerName, validation: config.validation }), env, warn),
     instrumentations: [...others, instrumentation],
   };
-  const sdk = tracesOnly(env) ? startTracingSdk(options, env) : startNodeSdk(options, env, config.attributeName);
+  const sdk = tracesOnly(env) ? startTracingSdk(options, env, warn) : startNodeSdk(options, env, config.attributeName);
 
   const { shutdown } = installShutdownHandlers({
     flush: () => sdk.forceFlush(),
