@@ -25,11 +25,10 @@ const int = (variable: string, min: number, max: number, fallback: number, examp
 // Each minimum is where the processor stops working: a queue or batch of 0 never exports (and a
 // batch of 0 makes the flush at exit loop forever: ceil(n / 0) batches); a timeout of 0 rejects
 // every export before it is sent. A delay of 0 exports as spans end, which works.
-const VARIABLES: readonly (readonly [keyof BatchOptions, IntegerVariable])[] = [
+const VARIABLES: readonly (readonly [Exclude<keyof BatchOptions, 'maxExportBatchSize'>, IntegerVariable])[] = [
   ['maxQueueSize', int('OTEL_BSP_MAX_QUEUE_SIZE', 1, Number.MAX_SAFE_INTEGER, DEFAULT_MAX_QUEUE_SIZE, '2048')],
   ['scheduledDelayMillis', int('OTEL_BSP_SCHEDULE_DELAY', 0, MAX_TIMER_MS, 5000, '5000')],
   ['exportTimeoutMillis', int('OTEL_BSP_EXPORT_TIMEOUT', 1, MAX_TIMER_MS, 30000, '30000')],
-  ['maxExportBatchSize', int('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 1, Number.MAX_SAFE_INTEGER, DEFAULT_MAX_EXPORT_BATCH_SIZE, '512')],
 ];
 
 /**
@@ -44,10 +43,12 @@ export function batchOptionsFromEnv(env: NodeJS.ProcessEnv, warn: Warn): BatchOp
     if (value !== undefined) options[option] = value;
   }
   // The spec: the batch size must be ≤ the queue size. The SDK would clamp it to the queue size
-  // with a diag message nobody sees; the batch size is the one to give way, to its default or less.
+  // with a diag message nobody sees; here the batch size gives way, to its default or less.
   const queue = options.maxQueueSize ?? DEFAULT_MAX_QUEUE_SIZE;
   const fitting = Math.min(DEFAULT_MAX_EXPORT_BATCH_SIZE, queue);
-  if (options.maxExportBatchSize !== undefined && options.maxExportBatchSize > queue) {
+  const batchVariable = int('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 1, Number.MAX_SAFE_INTEGER, fitting, String(fitting));
+  const batch = integerFromEnv(env, fitting === DEFAULT_MAX_EXPORT_BATCH_SIZE ? batchVariable : { ...batchVariable, fallbackText: `${fitting}, the queue size` }, warn);
+  if (batch !== undefined && batch > queue) {
     warnEnv(warn, {
       variable: 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE',
       value: env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE ?? '',
@@ -56,8 +57,6 @@ export function batchOptionsFromEnv(env: NodeJS.ProcessEnv, warn: Warn): BatchOp
       example: String(fitting),
     });
     options.maxExportBatchSize = fitting;
-  } else if (options.maxExportBatchSize === undefined && queue < DEFAULT_MAX_EXPORT_BATCH_SIZE) {
-    options.maxExportBatchSize = fitting;
-  }
+  } else options.maxExportBatchSize = batch ?? (queue < DEFAULT_MAX_EXPORT_BATCH_SIZE ? fitting : undefined);
   return options;
 }

@@ -21,9 +21,9 @@ import { resolveOtlpTracesEndpoint, type OtlpProtocol } from './otlp-endpoint';
 import { RequestIdPropagator } from '../propagator';
 import { warnOnStderr, type Warn } from './env-config';
 
-const EXPORTERS = ['otlp', 'console', 'none'] as const;
-const PROTOCOLS: readonly OtlpProtocol[] = ['http/protobuf', 'http/json', 'grpc'];
-const PROPAGATORS = ['tracecontext', 'baggage', 'request-id', 'b3', 'b3multi', 'jaeger', 'none'] as const;
+export const EXPORTERS = ['otlp', 'console', 'none'] as const;
+export const PROTOCOLS: readonly OtlpProtocol[] = ['http/protobuf', 'http/json', 'grpc'];
+export const PROPAGATORS = ['tracecontext', 'baggage', 'request-id', 'b3', 'b3multi', 'jaeger', 'none'] as const;
 
 /** Lets the caller stand between the OTLP exporter and its span processor; `endpoint` is where it sends. */
 export type WatchExporter = (exporter: SpanExporter, endpoint: string) => SpanExporter;
