@@ -11,7 +11,7 @@ import { logRecordProcessorsWithRequestId } from './otel-logs-env';
 import { RequestIdPropagator } from '../propagator';
 import { installShutdownHandlers } from './shutdown';
 import { RequestIdSpanProcessor } from '../span-processor';
-import { startTracingSdk, tracesOnly, type StartedSdk, type TracingSdkOptions } from './tracing-sdk';
+import { samplingFromEnv, startTracingSdk, tracesOnly, type StartedSdk, type TracingSdkOptions } from './tracing-sdk';
 
 export interface StartedTelemetry {
   /** How it started: a new NodeSDK, added to an SDK already registered, or nothing (`OTEL_SDK_DISABLED`). */
@@ -78,7 +78,7 @@ export function startFromEnv(env: NodeJS.ProcessEnv = process.env, warn: Warn = 
     textMapPropagator: propagatorFromEnv(new RequestIdPropagator({ headerName: config.headerName, validation: config.validation }), env, warn),
     instrumentations: [...others, instrumentation],
   };
-  const sdk = tracesOnly(env) ? startTracingSdk(options, env, warn) : startNodeSdk(options, env, config.attributeName);
+  const sdk = tracesOnly(env) ? startTracingSdk(options, env, warn) : startNodeSdk(options, env, config.attributeName, warn);
 
   const { shutdown } = installShutdownHandlers({
     flush: () => sdk.forceFlush(),
@@ -90,11 +90,13 @@ export function startFromEnv(env: NodeJS.ProcessEnv = process.env, warn: Warn = 
 }
 
 /** NodeSDK, for what the traces-only assembly does not do: metrics, logs, resource detectors by variable. */
-function startNodeSdk(options: TracingSdkOptions, env: NodeJS.ProcessEnv, attributeName: string | undefined): StartedSdk {
+function startNodeSdk(options: TracingSdkOptions, env: NodeJS.ProcessEnv, attributeName: string | undefined, warn: Warn): StartedSdk {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
   const sdk = new NodeSDK({
     ...options,
+    // Checked here, as for the traces-only start: NodeSDK says nothing of a bad sampler or limit.
+    ...samplingFromEnv(env, warn),
     // Traces only, unless asked: NodeSDK would otherwise also push OTLP metrics and logs to the
     // same endpoint, which Jaeger does not accept.
     metricReaders: env.OTEL_METRICS_EXPORTER ? undefined : [],

@@ -1,10 +1,10 @@
 import { context, diag, DiagConsoleLogger, propagation, trace, type TextMapPropagator } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import type { SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { Sampler, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { warnOnStderr, type Warn } from './env-config';
 import { logLevelFromEnv } from './log-level-env';
 import { samplerChoiceFromEnv, samplerOf } from './sampler-env';
-import { spanLimitsFromEnv } from './span-limits-env';
+import { spanLimitsFromEnv, type SpanLimitsFromEnv } from './span-limits-env';
 
 /** What register needs of an SDK: NodeSDK, or the traces-only assembly below. */
 export interface StartedSdk {
@@ -65,11 +65,21 @@ export function startTracingSdk(options: TracingSdkOptions, env: NodeJS.ProcessE
 
   if (options.spanProcessors.length === 0) return { forceFlush: () => Promise.resolve(), shutdown: () => Promise.resolve() };
   const provider = new sdkTrace.TracerProvider({
-    sampler: samplerOf(sdkTrace, samplerChoiceFromEnv(env, warn)),
-    spanLimits: spanLimitsFromEnv(env, warn),
+    ...samplingFromEnv(env, warn),
     resource,
     spanProcessors: options.spanProcessors,
   });
   trace.setGlobalTracerProvider(provider);
   return { forceFlush: () => provider.forceFlush(), shutdown: () => provider.shutdown() };
+}
+
+/**
+ * The sampler and span limits of the environment, checked (a bad value is the spec's default, with
+ * one line): for the traces-only assembly, and given to NodeSDK too, which would otherwise read
+ * them itself and say nothing of a bad one.
+ */
+export function samplingFromEnv(env: NodeJS.ProcessEnv, warn: Warn): { sampler: Sampler; spanLimits: SpanLimitsFromEnv } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const sdkTrace = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
+  return { sampler: samplerOf(sdkTrace, samplerChoiceFromEnv(env, warn)), spanLimits: spanLimitsFromEnv(env, warn) };
 }

@@ -36,6 +36,9 @@ const CASES: Case[] = [
   { variable: 'OTEL_EXPORTER_OTLP_PROTOCOL', env: () => ({ OTEL_EXPORTER_OTLP_PROTOCOL: 'thrift' }), using: /using http\/protobuf \(the default\)/ },
   { variable: 'OTEL_TRACES_EXPORTER', env: () => ({ OTEL_TRACES_EXPORTER: 'zipkin2' }), using: /using the default \(otlp\)/ },
   { variable: 'OTEL_PROPAGATORS', env: () => ({ OTEL_PROPAGATORS: 'w3c' }), using: /using the default \(tracecontext,baggage,request-id\)/ },
+  // With logs asked for, register starts NodeSDK, which would read these itself and say nothing.
+  { variable: 'OTEL_TRACES_SAMPLER', env: () => ({ OTEL_LOGS_EXPORTER: 'otlp', OTEL_TRACES_SAMPLER: 'bogus' }), using: /using the default \(parentbased_always_on\)/ },
+  { variable: 'OTEL_SPAN_EVENT_COUNT_LIMIT', env: () => ({ OTEL_LOGS_EXPORTER: 'otlp', OTEL_SPAN_EVENT_COUNT_LIMIT: 'abc' }), using: /using the default \(128\)/ },
   {
     variable: 'OTEL_EXPORTER_OTLP_ENDPOINT',
     env: (r) => ({ OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${r.url}/v1/traces` }),
