@@ -10,6 +10,8 @@
  * - `OTEL_BSP_*`: `@opentelemetry/sdk-trace`'s BatchSpanProcessor reads no environment;
  * - in tracing-sdk.ts, `OTEL_LOG_LEVEL`, the sampler and the span limits: sdk-node exports no reader
  *   for them.
+ * Each is checked as the spec asks of SDKs: a value out of range or unparsable is the spec's
+ * default, said in one line (env-warning.ts); the app always starts.
  */
 import type { TextMapPropagator } from '@opentelemetry/api';
 import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
