@@ -10,8 +10,8 @@
  * then the rest is a pool taken first come, each vendor still at most its own `maxCallEvents`.
  */
 export class CallEventBudget {
-  private readonly calls = new Map<string, number>();
-  private readonly recorded = new Map<string, number>();
+  /** Per event name: [calls, calls with an event]. */
+  private readonly vendors = new Map<string, [number, number]>();
   private total = 0;
   private poolUsed = 0;
   private readonly guaranteed: number;
@@ -34,21 +34,24 @@ export class CallEventBudget {
 
   /** Counts one call of `callEvent`'s vendor; true when it gets its event. */
   admit(callEvent: string, maxCallEvents: number): boolean {
-    this.calls.set(callEvent, (this.calls.get(callEvent) ?? 0) + 1);
-    const recorded = this.recorded.get(callEvent) ?? 0;
+    let counts = this.vendors.get(callEvent);
+    if (counts === undefined) this.vendors.set(callEvent, (counts = [0, 0]));
+    counts[0]++;
+    const recorded = counts[1];
     if (recorded >= maxCallEvents || this.total >= this.budget) return false;
     if (recorded >= this.guaranteed) {
       if (this.poolUsed >= this.pool) return false;
       this.poolUsed++;
     }
-    this.recorded.set(callEvent, recorded + 1);
+    counts[1]++;
     this.total++;
     return true;
   }
 
   /** The calls of `callEvent`'s vendor that got no event. */
   dropped(callEvent: string): number {
-    return (this.calls.get(callEvent) ?? 0) - (this.recorded.get(callEvent) ?? 0);
+    const counts = this.vendors.get(callEvent);
+    return counts === undefined ? 0 : counts[0] - counts[1];
   }
 }
 
