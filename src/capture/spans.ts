@@ -1,13 +1,14 @@
 import { SpanKind, SpanStatusCode, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { NO_REQUEST_STATE, REQUEST_ID_CONTEXT_KEY, type RequestIdState } from '../context/request-state';
-import { kindOf, scopeNameOf } from '../internals/otel';
+import { eventCountLimitOf, kindOf, scopeNameOf } from '../internals/otel';
+import { CallEventBudget } from './call-event-budget';
 import { OPERATION, OWN, START, type Claimed } from './claim';
 import type { FoundIds, VendorTable } from './host-table';
 import type { ResponseIdVendor } from './vendor';
 
-/** How many call events an incoming request got, per event name, on its state. */
+/** The call events of an incoming request, on its state: made at its first call with IDs. */
 const CALLS = Symbol.for('@rid/otel.vendor-calls');
-type StateWithCalls = RequestIdState & { [CALLS]?: Record<string, number> };
+type StateWithCalls = RequestIdState & { [CALLS]?: CallEventBudget };
 
 /** What the transport adapters know of one response with IDs. */
 export interface CallSummary {
@@ -88,22 +89,27 @@ export class CaptureSpans {
 
   /**
    * One call event per response on the incoming request's SERVER span, named after the first
-   * vendor with an ID in it (a response with AWS IDs and a downstream echo is one `aws.call`), at
-   * most `maxCallEvents` per vendor.
+   * vendor with an ID in it (a response with AWS IDs and a downstream echo is one `aws.call`),
+   * within the request's budget across all vendors (call-event-budget.ts); each vendor's
+   * `droppedCallsAttribute` counts its calls left without an event.
    */
   private addCallEvent(state: StateWithCalls | undefined, vendor: ResponseIdVendor, ids: Attributes, call: CallSummary): void {
     const server = state?.serverSpan;
     if (server === undefined || !server.isRecording()) return;
-    const counts = (state![CALLS] ??= {});
-    const count = (counts[vendor.callEvent] ?? 0) + 1;
-    counts[vendor.callEvent] = count;
-    const { maxCallEvents } = vendor;
-    if (count > maxCallEvents) {
-      server.setAttribute(vendor.droppedCallsAttribute, count - maxCallEvents);
+    const budget = (state![CALLS] ??= new CallEventBudget(eventCountLimitOf(server), this.vendorCount));
+    if (!budget.admit(vendor.callEvent, vendor.maxCallEvents)) {
+      server.setAttribute(vendor.droppedCallsAttribute, budget.dropped(vendor.callEvent));
       return;
     }
     const attributes: Attributes = { 'http.request.method': call.method, 'http.response.status_code': call.status, ...ids };
     if (call.host !== undefined) attributes['server.address'] = call.host;
     server.addEvent(vendor.callEvent, attributes);
   }
+
+  /** The vendors that could add call events (one per event name), each guaranteed a share of the budget. */
+  private get vendorCount(): number {
+    return (this.callEvents ??= new Set(this.table.vendors.map((v) => v.callEvent))).size;
+  }
+
+  private callEvents: Set<string> | undefined;
 }

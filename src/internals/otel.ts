@@ -8,8 +8,13 @@
  *   `parentSpanContext`; older `instrumentationLibrary` and `parentSpanId`) are read, and a span
  *   without them reads as "unknown" (`undefined`), never as a throw.
  *   test/internals/otel.test.ts fails loudly when the SDK in use no longer has these fields.
+ * - An SDK span's event limit (`_spanLimits.eventCountLimit`, OTEL_SPAN_EVENT_COUNT_LIMIT or the
+ *   provider's `spanLimits`): neither the API nor the SDK's Tracer or TracerProvider exposes the
+ *   limits (sdk-trace 2.12 keeps them in private `_spanLimits` fields). A span without the field
+ *   reads as the spec's default, 128, said once through diag; test/internals/otel.test.ts fails
+ *   loudly when the SDK in use no longer has it.
  */
-import type { Context, Span, SpanKind } from '@opentelemetry/api';
+import { diag, type Context, type Span, type SpanKind } from '@opentelemetry/api';
 import { getRPCMetadata } from '@opentelemetry/core';
 
 /** HttpInstrumentation's per-request object in `ctx`, if any (mutable: it is one object per request). */
@@ -25,6 +30,7 @@ interface SdkSpanFields {
   instrumentationLibrary?: { name?: string };
   parentSpanContext?: { spanId?: string; isRemote?: boolean };
   parentSpanId?: string;
+  _spanLimits?: { eventCountLimit?: number };
 }
 
 function fieldsOf(span: Span): SdkSpanFields {
@@ -54,4 +60,19 @@ export function hasLocalParent(span: Span): boolean {
   const fields = fieldsOf(span);
   if (fields.parentSpanContext !== undefined) return fields.parentSpanContext.isRemote !== true;
   return fields.parentSpanId !== undefined;
+}
+
+/** The spec's default event limit, for a span whose own limit cannot be read. */
+export const DEFAULT_EVENT_COUNT_LIMIT = 128;
+let eventLimitFellBack = false;
+
+/** How many events the SDK keeps on `span` (it drops the oldest past it); the spec's default when unreadable. */
+export function eventCountLimitOf(span: Span): number {
+  const limit = fieldsOf(span)._spanLimits?.eventCountLimit;
+  if (typeof limit === 'number' && limit >= 0) return limit;
+  if (!eventLimitFellBack) {
+    eventLimitFellBack = true;
+    diag.warn(`@rid/otel: cannot read the span event limit from this SDK's spans; bounding call events as if it were ${DEFAULT_EVENT_COUNT_LIMIT}`);
+  }
+  return DEFAULT_EVENT_COUNT_LIMIT;
 }

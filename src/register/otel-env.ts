@@ -10,19 +10,23 @@
  * - `OTEL_BSP_*`: `@opentelemetry/sdk-trace`'s BatchSpanProcessor reads no environment;
  * - in tracing-sdk.ts, `OTEL_LOG_LEVEL`, the sampler and the span limits: sdk-node exports no reader
  *   for them.
+ * Each is checked as the spec asks of SDKs: a value out of range or unparsable is the spec's
+ * default, said in one line (env-warning.ts); the app always starts.
  */
 import type { TextMapPropagator } from '@opentelemetry/api';
 import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { dirname } from 'node:path';
 import { appDir } from '../app-package';
 import { ReadableConsoleExporter } from './console-exporter';
-import { otlpTracesEndpoint, type OtlpProtocol } from './otlp-endpoint';
+import { batchOptionsFromEnv } from './batch-options-env';
+import { warnEnv } from './env-warning';
+import { resolveOtlpTracesEndpoint, type OtlpProtocol } from './otlp-endpoint';
 import { RequestIdPropagator } from '../propagator';
 import { warnOnStderr, type Warn } from './env-config';
 
-const EXPORTERS = ['otlp', 'console', 'none'] as const;
-const PROTOCOLS: readonly OtlpProtocol[] = ['http/protobuf', 'http/json', 'grpc'];
-const PROPAGATORS = ['tracecontext', 'baggage', 'request-id', 'b3', 'b3multi', 'jaeger', 'none'] as const;
+export const EXPORTERS = ['otlp', 'console', 'none'] as const;
+export const PROTOCOLS: readonly OtlpProtocol[] = ['http/protobuf', 'http/json', 'grpc'];
+export const PROPAGATORS = ['tracecontext', 'baggage', 'request-id', 'b3', 'b3multi', 'jaeger', 'none'] as const;
 
 /** Lets the caller stand between the OTLP exporter and its span processor; `endpoint` is where it sends. */
 export type WatchExporter = (exporter: SpanExporter, endpoint: string) => SpanExporter;
@@ -51,44 +55,41 @@ export function spanProcessorsFromEnv(env: NodeJS.ProcessEnv = process.env, warn
   return processors;
 }
 
-const BATCH_OPTIONS = [
-  ['maxQueueSize', 'OTEL_BSP_MAX_QUEUE_SIZE'],
-  ['scheduledDelayMillis', 'OTEL_BSP_SCHEDULE_DELAY'],
-  ['exportTimeoutMillis', 'OTEL_BSP_EXPORT_TIMEOUT'],
-  ['maxExportBatchSize', 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE'],
-] as const;
-
-/**
- * `OTEL_BSP_*`, as NodeSDK reads them. The BatchSpanProcessor of `@opentelemetry/sdk-trace` reads
- * no environment (only the sdk-trace-base shim did), so without this they would be ignored.
- */
-function batchOptionsFromEnv(env: NodeJS.ProcessEnv, warn: Warn): { [K in (typeof BATCH_OPTIONS)[number][0]]?: number } {
-  const options: { [K in (typeof BATCH_OPTIONS)[number][0]]?: number } = {};
-  for (const [option, variable] of BATCH_OPTIONS) {
-    const raw = env[variable]?.trim();
-    if (!raw) continue;
-    const value = Number(raw);
-    if (Number.isFinite(value) && value >= 0) options[option] = value;
-    else warn(`@rid/otel: ignoring ${variable}=${JSON.stringify(raw)}: expected a non-negative number; using the SDK default`);
-  }
-  return options;
-}
-
 function otlpExporterFromEnv(env: NodeJS.ProcessEnv, warn: Warn): { exporter: SpanExporter; endpoint: string } {
-  const variable = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
-  const raw = env[variable]?.trim();
-  let protocol: OtlpProtocol = 'http/protobuf';
-  if (raw) {
-    if ((PROTOCOLS as readonly string[]).includes(raw)) protocol = raw as OtlpProtocol;
-    else warn(`@rid/otel: ignoring ${variable}=${JSON.stringify(raw)}: expected one of ${PROTOCOLS.join(', ')}; using http/protobuf`);
-  }
+  const protocol = protocolFromEnv(env, warn);
+  const { endpoint, rejected } = resolveOtlpTracesEndpoint(protocol, env, warn);
+  // Told the endpoint only when we rejected a variable's: the exporter would read that one itself.
+  const config = rejected ? { url: endpoint } : undefined;
   /* eslint-disable @typescript-eslint/no-require-imports */
   let exporter: SpanExporter;
-  if (protocol === 'grpc') exporter = new (require('@opentelemetry/exporter-trace-otlp-grpc').OTLPTraceExporter)();
-  else if (protocol === 'http/json') exporter = new (require('@opentelemetry/exporter-trace-otlp-http').OTLPTraceExporter)();
-  else exporter = new (require('@opentelemetry/exporter-trace-otlp-proto').OTLPTraceExporter)();
+  if (protocol === 'grpc') exporter = new (require('@opentelemetry/exporter-trace-otlp-grpc').OTLPTraceExporter)(config);
+  else if (protocol === 'http/json') exporter = new (require('@opentelemetry/exporter-trace-otlp-http').OTLPTraceExporter)(config);
+  else exporter = new (require('@opentelemetry/exporter-trace-otlp-proto').OTLPTraceExporter)(config);
   /* eslint-enable @typescript-eslint/no-require-imports */
-  return { exporter, endpoint: otlpTracesEndpoint(protocol, env) };
+  return { exporter, endpoint };
+}
+
+/**
+ * `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`, else `OTEL_EXPORTER_OTLP_PROTOCOL`, else http/protobuf
+ * (the spec's default). A bad traces-specific value falls to the general one.
+ */
+export function protocolFromEnv(env: NodeJS.ProcessEnv, warn: Warn): OtlpProtocol {
+  const known = (value: string): value is OtlpProtocol => (PROTOCOLS as readonly string[]).includes(value);
+  const read = (variable: string, fallback: string): OtlpProtocol | undefined => {
+    const raw = env[variable];
+    const value = raw?.trim().toLowerCase() ?? '';
+    if (value === '') return undefined;
+    if (known(value)) return value;
+    warnEnv(warn, { variable, value: raw!, expected: `one of ${PROTOCOLS.join(', ')}`, using: fallback, example: 'http/protobuf' });
+    return undefined;
+  };
+  const general = (): OtlpProtocol | undefined => read('OTEL_EXPORTER_OTLP_PROTOCOL', 'http/protobuf (the default)');
+  const specific = read('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', nonBlank(env.OTEL_EXPORTER_OTLP_PROTOCOL) ? 'OTEL_EXPORTER_OTLP_PROTOCOL' : 'http/protobuf (the default)');
+  return specific ?? general() ?? 'http/protobuf';
+}
+
+function nonBlank(value: string | undefined): boolean {
+  return value !== undefined && value.trim() !== '';
 }
 
 /**
@@ -147,23 +148,24 @@ function sdkNodeDir(): string[] {
   }
 }
 
-function listFromEnv<T extends string>(
-  env: NodeJS.ProcessEnv,
-  variable: string,
-  valid: readonly T[],
-  fallback: string,
-  warn: Warn,
-): T[] {
-  const raw = env[variable]?.trim();
-  const names = (raw ? raw : fallback)
+/**
+ * A comma-separated list of known names: the unknown ones are left out, and one line says which;
+ * a list with no known name is the default.
+ */
+export function listFromEnv<T extends string>(env: NodeJS.ProcessEnv, variable: string, valid: readonly T[], fallback: string, warn: Warn): T[] {
+  const raw = env[variable];
+  const given = raw?.trim() ?? '';
+  const names = (given !== '' ? given : fallback)
     .split(',')
     .map((s) => s.trim().toLowerCase())
     .filter((s) => s !== '');
-  const known = names.filter((n): n is T => (valid as readonly string[]).includes(n));
-  for (const unknown of names.filter((n) => !(valid as readonly string[]).includes(n))) {
-    warn(`@rid/otel: ignoring ${unknown} in ${variable}=${JSON.stringify(raw)}: expected ${valid.join(', ')}`);
+  const isKnown = (n: string): n is T => (valid as readonly string[]).includes(n);
+  const known = names.filter(isKnown);
+  const unknown = names.filter((n) => !isKnown(n));
+  if (given !== '' && (unknown.length > 0 || known.length === 0)) {
+    // Only known names in the line: the unknown ones are in the (cut) value already.
+    const using = known.length > 0 ? `${[...new Set(known)].join(',')} (the known names)` : `the default (${fallback})`;
+    warnEnv(warn, { variable, value: raw!, expected: `${valid.join(', ')}, comma-separated`, using, example: fallback });
   }
-  if (known.length > 0) return known;
-  if (raw) warn(`@rid/otel: ${variable}=${JSON.stringify(raw)} names nothing usable; using the default (${fallback})`);
-  return fallback.split(',') as T[];
+  return known.length > 0 ? known : (fallback.split(',') as T[]);
 }

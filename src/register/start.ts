@@ -12,7 +12,7 @@ import { loadOptional } from './optional-module';
 import { RequestIdPropagator } from '../propagator';
 import { installShutdownHandlers } from './shutdown';
 import { RequestIdSpanProcessor } from '../span-processor';
-import { nodeSdkVariablesSet, startTracingSdk, tracesOnly, type StartedSdk, type TracingSdkOptions } from './tracing-sdk';
+import { nodeSdkVariablesSet, samplingFromEnv, startTracingSdk, tracesOnly, type StartedSdk, type TracingSdkOptions } from './tracing-sdk';
 
 export interface StartedTelemetry {
   /** How it started: a new NodeSDK, added to an SDK already registered, or nothing (`OTEL_SDK_DISABLED`). */
@@ -79,7 +79,7 @@ export function startFromEnv(env: NodeJS.ProcessEnv = process.env, warn: Warn = 
     textMapPropagator: propagatorFromEnv(new RequestIdPropagator({ headerName: config.headerName, validation: config.validation }), env, warn),
     instrumentations: [...others, instrumentation],
   };
-  const sdk = (!tracesOnly(env) && startNodeSdk(options, env, config.attributeName, warn)) || startTracingSdk(options, env);
+  const sdk = (!tracesOnly(env) && startNodeSdk(options, env, config.attributeName, warn)) || startTracingSdk(options, env, warn);
 
   const { shutdown } = installShutdownHandlers({
     flush: () => sdk.forceFlush(),
@@ -105,6 +105,8 @@ function startNodeSdk(options: TracingSdkOptions, env: NodeJS.ProcessEnv, attrib
   const { NodeSDK } = sdkNode;
   const sdk = new NodeSDK({
     ...options,
+    // Checked here, as for the traces-only start: NodeSDK says nothing of a bad sampler or limit.
+    ...samplingFromEnv(env, warn),
     // Traces only, unless asked: NodeSDK would otherwise also push OTLP metrics and logs to the
     // same endpoint, which Jaeger does not accept.
     metricReaders: env.OTEL_METRICS_EXPORTER ? undefined : [],

@@ -1,6 +1,10 @@
 import { context, diag, DiagConsoleLogger, propagation, trace, type TextMapPropagator } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { Sampler, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { warnOnStderr, type Warn } from './env-config';
+import { logLevelFromEnv } from './log-level-env';
+import { samplerChoiceFromEnv, samplerOf } from './sampler-env';
+import { spanLimitsFromEnv, type SpanLimitsFromEnv } from './span-limits-env';
 
 /** What register needs of an SDK: NodeSDK, or the traces-only assembly below. */
 export interface StartedSdk {
@@ -35,20 +39,20 @@ export function nodeSdkVariablesSet(env: NodeJS.ProcessEnv): string[] {
  * NodeSDK's `start()` for traces, from the packages it is built on, with what NodeSDK reads from
  * the environment for them (sdk-node's sdk.ts and create-from-env.ts, 0.223 and 0.30x alike):
  * `OTEL_LOG_LEVEL`, `OTEL_TRACES_SAMPLER[_ARG]` and the span limits. sdk-node exports none of
- * these readers, so this file is the one place that repeats them; `OTEL_RESOURCE_ATTRIBUTES` and
+ * these readers, so they are repeated here (log-level-env.ts, sampler-env.ts, span-limits-env.ts),
+ * each bad value replaced by the spec's default with one line; `OTEL_RESOURCE_ATTRIBUTES` and
  * `OTEL_SERVICE_NAME` are read by the SDK's own envDetector.
  */
-export function startTracingSdk(options: TracingSdkOptions, env: NodeJS.ProcessEnv = process.env): StartedSdk {
+export function startTracingSdk(options: TracingSdkOptions, env: NodeJS.ProcessEnv = process.env, warn: Warn = warnOnStderr): StartedSdk {
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const core = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
   const resources = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
   const sdkTrace = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
   const { registerInstrumentations } = require('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
   const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks') as typeof import('@opentelemetry/context-async-hooks');
   /* eslint-enable @typescript-eslint/no-require-imports */
 
-  const logLevel = env.OTEL_LOG_LEVEL;
-  if (logLevel !== undefined && logLevel.trim() !== '') diag.setLogger(new DiagConsoleLogger(), { logLevel: core.diagLogLevelFromString(logLevel) });
+  const logLevel = logLevelFromEnv(env, warn);
+  if (logLevel !== undefined) diag.setLogger(new DiagConsoleLogger(), { logLevel });
 
   registerInstrumentations({ instrumentations: options.instrumentations });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -64,17 +68,8 @@ export function startTracingSdk(options: TracingSdkOptions, env: NodeJS.ProcessE
   if (options.serviceName !== undefined) resource = resource.merge(resources.resourceFromAttributes({ 'service.name': options.serviceName }));
 
   if (options.spanProcessors.length === 0) return { forceFlush: () => Promise.resolve(), shutdown: () => Promise.resolve() };
-  const number = (name: string): number | undefined => core.getNumberFromEnv(name);
   const provider = new sdkTrace.TracerProvider({
-    sampler: samplerFromEnv(sdkTrace, env),
-    spanLimits: {
-      attributeCountLimit: number('OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT') ?? number('OTEL_ATTRIBUTE_COUNT_LIMIT'),
-      attributeValueLengthLimit: number('OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT') ?? number('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT'),
-      eventCountLimit: number('OTEL_SPAN_EVENT_COUNT_LIMIT'),
-      linkCountLimit: number('OTEL_SPAN_LINK_COUNT_LIMIT'),
-      attributePerEventCountLimit: number('OTEL_SPAN_ATTRIBUTE_PER_EVENT_COUNT_LIMIT'),
-      attributePerLinkCountLimit: number('OTEL_SPAN_ATTRIBUTE_PER_LINK_COUNT_LIMIT'),
-    },
+    ...samplingFromEnv(env, warn),
     resource,
     spanProcessors: options.spanProcessors,
   });
@@ -82,32 +77,13 @@ export function startTracingSdk(options: TracingSdkOptions, env: NodeJS.ProcessE
   return { forceFlush: () => provider.forceFlush(), shutdown: () => provider.shutdown() };
 }
 
-function samplerFromEnv(sdkTrace: typeof import('@opentelemetry/sdk-trace'), env: NodeJS.ProcessEnv): Sampler | undefined {
-  const name = env.OTEL_TRACES_SAMPLER?.trim();
-  if (name === undefined || name === '') return undefined;
-  const ratio = (): number => {
-    const raw = env.OTEL_TRACES_SAMPLER_ARG?.trim();
-    const value = raw === undefined || raw === '' ? NaN : Number(raw);
-    if (value >= 0 && value <= 1) return value;
-    diag.error(`OTEL_TRACES_SAMPLER_ARG=${raw ?? ''} is blank or out of range ([0..1]), defaulting to 1.`);
-    return 1;
-  };
-  const { AlwaysOnSampler, AlwaysOffSampler, ParentBasedSampler, TraceIdRatioBasedSampler } = sdkTrace;
-  switch (name) {
-    case 'always_on':
-      return new AlwaysOnSampler();
-    case 'always_off':
-      return new AlwaysOffSampler();
-    case 'parentbased_always_on':
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
-    case 'parentbased_always_off':
-      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
-    case 'traceidratio':
-      return new TraceIdRatioBasedSampler(ratio());
-    case 'parentbased_traceidratio':
-      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio()) });
-    default:
-      diag.error(`unknown OTEL_TRACES_SAMPLER value "${name}", using default`);
-      return undefined;
-  }
+/**
+ * The sampler and span limits of the environment, checked (a bad value is the spec's default, with
+ * one line): for the traces-only assembly, and given to NodeSDK too, which would otherwise read
+ * them itself and say nothing of a bad one.
+ */
+export function samplingFromEnv(env: NodeJS.ProcessEnv, warn: Warn): { sampler: Sampler; spanLimits: SpanLimitsFromEnv } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const sdkTrace = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
+  return { sampler: samplerOf(sdkTrace, samplerChoiceFromEnv(env, warn)), spanLimits: spanLimitsFromEnv(env, warn) };
 }

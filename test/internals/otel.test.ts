@@ -2,7 +2,8 @@ import '../support/otel';
 import * as assert from 'node:assert/strict';
 import { context, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { RPCType, setRPCMetadata } from '@opentelemetry/core';
-import { hasLocalParent, kindOf, parentSpanIdOf, rpcMetadataOf, scopeNameOf } from '../../src/internals/otel';
+import { TracerProvider } from '@opentelemetry/sdk-trace';
+import { eventCountLimitOf, hasLocalParent, kindOf, parentSpanIdOf, rpcMetadataOf, scopeNameOf } from '../../src/internals/otel';
 
 // The SDK span fields this package reads beyond the API (internals/otel.ts). If the SDK in use
 // renames them, these fail loudly: the AWS capture and the SERVER-span stamp would go quiet.
@@ -52,6 +53,19 @@ describe('internals/otel: what is read beyond the OTel API', () => {
       assert.equal(rpcMetadataOf(ROOT_CONTEXT), undefined);
     } finally {
       span.end();
+    }
+  });
+
+  it("reads an SDK span's event limit (the call-event budget follows it; a fallback would be the default 128 whatever the limit)", () => {
+    const low = new TracerProvider({ spanLimits: { eventCountLimit: 7 } });
+    const span = low.getTracer('probe-scope').startSpan('limited');
+    const usual = tracer.startSpan('default limit');
+    try {
+      assert.equal(eventCountLimitOf(span), 7, 'span._spanLimits.eventCountLimit');
+      assert.equal(eventCountLimitOf(usual), 128);
+    } finally {
+      span.end();
+      usual.end();
     }
   });
 });
