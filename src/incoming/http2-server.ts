@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import type { CompiledConfig } from '../config/compile-config';
@@ -6,7 +6,8 @@ import { requestPath } from '../config/matchers';
 import { NO_REQUEST_STATE, REQUEST_ID_CONTEXT_KEY, requestIdStorage, stampServerSpan, type RequestIdState } from '../context/request-state';
 import type { Guard } from '../diag';
 import type { IncomingAdapter } from '../internal-types';
-import { hasHeader, otherHttp2Instrumentation, patchServerStream, recordBaseListeners, type Headers, type StreamEmitHook } from '../internals/node-http2';
+import { hasHeader, otherHttp2Instrumentation, patchServerStream, recordBaseListeners, type RespondHeaders, type StreamEmitHook } from '../internals/node-http2';
+import { splitAuthority, validPort } from '../outgoing/destination';
 import { recordDecision } from '../propagator';
 import type { Http2IncomingRequest } from '../types';
 import { decideRequestIds } from './decide';
@@ -25,9 +26,13 @@ class Exchange {
   /** The context the handler and the stream's listeners run in: the SERVER span (when we make one) and the request's state. */
   context: Context = ROOT_CONTEXT;
   span: Span | undefined = undefined;
-  status = 0;
   /** No OTel context manager is registered: the state goes in our own store instead. */
   ownStore = false;
+  /**
+   * Set while the decision waits for the raw headers, which only the session's `'stream'` emit
+   * carries: a request-ID header whose value has a comma may be a repeated header joined by Node.
+   */
+  pending: ((rawHeaders: unknown) => void) | undefined = undefined;
 }
 
 /** The request the core and the user's hooks see: the fields of IncomingMessage they read. */
@@ -38,6 +43,8 @@ class Http2Request implements Http2IncomingRequest {
   constructor(
     readonly stream: ServerHttp2Stream,
     readonly headers: IncomingHttpHeaders,
+    /** Node's raw `[name, value, …]` list, where it was reachable: it alone shows a repeated header. */
+    readonly rawHeaders: readonly string[] | undefined = undefined,
   ) {
     this.method = String(headers[':method'] ?? 'GET');
     this.url = String(headers[':path'] ?? '/');
@@ -47,10 +54,10 @@ class Http2Request implements Http2IncomingRequest {
   }
 }
 
-/** The `node:http2` server as the core sees it. HTTP/2 has one value per header (repeats are joined by Node). */
+/** The `node:http2` server as the core sees it. Node joins a repeated header into one value; the raw list counts them. */
 const http2Server: IncomingAdapter<Http2Request, Exchange> = {
   header: (request, key) => request.headers[key],
-  headerCount: (request, key) => (request.headers[key] === undefined ? 0 : 1),
+  headerCount: (request, key) => countRaw(request.rawHeaders, key) || (request.headers[key] === undefined ? 0 : 1),
   path: requestPath,
   setResponseHeader: (exchange, _name, key, value) => {
     // HTTP/2 header names are lower case on the wire.
@@ -85,26 +92,53 @@ export class Http2ServerAdapter {
     if (s[EXCHANGE] !== undefined || isGrpc(headers)) return;
     try {
       patchServerStream(stream);
-      const request = new Http2Request(stream, headers);
       const exchange = new Exchange();
-      const decision = decideRequestIds(http2Server, request, exchange, undefined, this.config(), this.guard);
-      const state = decision ?? undefined;
-      // Extract (RequestIdPropagator's included) must agree with the decision.
-      recordDecision(request, decision === undefined ? null : decision);
-      const parent = propagation.extract(ROOT_CONTEXT, headers).setValue(REQUEST_ID_CONTEXT_KEY, state ?? NO_REQUEST_STATE);
-      const span = otherHttp2Instrumentation() ? undefined : this.startSpan(request, parent);
-      if (span !== undefined && state !== undefined) stampServerSpan(span, state);
-      exchange.state = state;
-      exchange.span = span;
-      exchange.context = span === undefined ? parent : trace.setSpan(parent, span);
-      exchange.ownStore = state !== undefined && !contextManagerWorks();
       s[EXCHANGE] = exchange;
       stream.once('close', onStreamClose);
       recordBaseListeners(stream);
+      // A stream the server pushed (even IDs, RFC 9113 §5.1.1) is part of the request that pushed it.
+      if (stream.id !== undefined && (stream.id & 1) === 0) return this.joinPushingRequest(exchange);
+      if (mayBeRepeated(headers, this.config())) exchange.pending = (raw) => this.decide(stream, headers, exchange, raw);
+      else this.decide(stream, headers, exchange, undefined);
     } catch (err) {
-      this.guard.report('h2:assign', 'could not assign a request ID to an HTTP/2 stream; it goes on without one', err);
+      this.guard.report('h2:assign', ASSIGN_FAILED, err);
     }
   };
+
+  /** The core's decision for one stream, its SERVER span and the context its handler runs in. */
+  private decide(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, exchange: Exchange, rawHeaders: unknown): void {
+    const request = new Http2Request(stream, headers, Array.isArray(rawHeaders) ? (rawHeaders as string[]) : undefined);
+    const decision = decideRequestIds(http2Server, request, exchange, undefined, this.config(), this.guard);
+    const state = decision ?? undefined;
+    // Extract (RequestIdPropagator's included) must agree with the decision.
+    recordDecision(request, decision === undefined ? null : decision);
+    const parent = propagation.extract(ROOT_CONTEXT, headers).setValue(REQUEST_ID_CONTEXT_KEY, state ?? NO_REQUEST_STATE);
+    const span = otherHttp2Instrumentation() ? undefined : this.startSpan(request, parent);
+    if (span !== undefined && state !== undefined) stampServerSpan(span, state);
+    exchange.state = state;
+    exchange.span = span;
+    exchange.context = span === undefined ? parent : trace.setSpan(parent, span);
+    exchange.ownStore = state !== undefined && !contextManagerWorks();
+  }
+
+  /**
+   * A pushed stream starts inside `pushStream()` (or its callback), in the pushing request's
+   * context: it runs in that context, its response echoes that request's IDs, and it gets no
+   * SERVER span of its own (it answers no request of the client's).
+   */
+  private joinPushingRequest(exchange: Exchange): void {
+    const active = context.active();
+    const state = active.getValue(REQUEST_ID_CONTEXT_KEY) as RequestIdState | undefined;
+    if (state === undefined || state === NO_REQUEST_STATE) return;
+    exchange.state = state;
+    exchange.context = active;
+    const config = this.config();
+    for (const rule of [config.global, ...config.routes]) {
+      const id = state.byHeader[rule.headerKey];
+      if (!rule.includeInResponse || id === undefined || exchange.echo?.includes(rule.headerKey)) continue;
+      (exchange.echo ??= []).push(rule.headerKey, id);
+    }
+  }
 
   /**
    * Runs the session's `'stream'` emit, and so every handler, in the stream's context; the
@@ -113,35 +147,36 @@ export class Http2ServerAdapter {
    */
   readonly runStream: StreamEmitHook = (stream, emit, self, args) => {
     const exchange = (stream as WithExchange)[EXCHANGE];
+    // The session's `'stream'` emit: ('stream', stream, headers, flags, rawHeaders).
+    if (exchange?.pending !== undefined && self !== stream && args[0] === 'stream') {
+      const decide = exchange.pending;
+      exchange.pending = undefined;
+      try {
+        decide(args[4]);
+      } catch (err) {
+        this.guard.report('h2:assign', ASSIGN_FAILED, err);
+      }
+    }
     if (exchange === undefined || context.active() === exchange.context) return Reflect.apply(emit, self, args) as boolean;
     // No context manager registered: our own store carries the state.
     if (exchange.ownStore) return requestIdStorage.run(exchange.state!, Reflect.apply, emit, self, args) as boolean;
     return context.with(exchange.context, Reflect.apply, undefined, emit, self, args) as boolean;
   };
 
-  /** In `respond()`, `respondWithFD()` and `respondWithFile()`: the echo (a header the app set wins), and the status. */
-  readonly onRespond = (stream: ServerHttp2Stream, headers: Headers | undefined): Headers | undefined => {
-    const exchange = (stream as WithExchange)[EXCHANGE];
-    if (exchange === undefined) return undefined;
-    const status = headers?.[':status'];
-    exchange.status = status === undefined ? 200 : Number(status);
-    const echo = exchange.echo;
+  /**
+   * In `respond()`, `respondWithFD()` and `respondWithFile()`: the echo, unless the app set the
+   * header. On every call, not the first only: a call that throws, or a file that cannot be opened
+   * (whose `onError` responds again), sends nothing. The status is read at close, from what was sent.
+   */
+  readonly onRespond = (stream: ServerHttp2Stream, headers: RespondHeaders): RespondHeaders => {
+    const echo = (stream as WithExchange)[EXCHANGE]?.echo;
     if (echo === undefined) return undefined;
-    exchange.echo = undefined;
-    let sent: Headers | undefined;
-    for (let i = 0; i < echo.length; i += 2) {
-      if (headers !== undefined && hasHeader(headers, echo[i])) continue;
-      sent ??= { ...headers };
-      sent[echo[i]] = echo[i + 1];
-    }
-    return sent;
+    return Array.isArray(headers) ? withEchoRaw(headers, echo) : withEcho(headers, echo);
   };
 
   private startSpan(request: Http2Request, parent: Context): Span {
     const { headers } = request;
-    const authority = String(headers[':authority'] ?? headers.host ?? '');
-    const colon = authority.lastIndexOf(':');
-    const host = colon > 0 && !authority.endsWith(']') ? authority.slice(0, colon) : authority;
+    const authority = splitAuthority(String(headers[':authority'] ?? headers.host ?? ''));
     const query = request.url.indexOf('?');
     const attributes: Attributes = {
       'http.request.method': request.method,
@@ -150,8 +185,9 @@ export class Http2ServerAdapter {
       'network.protocol.version': '2',
     };
     if (query !== -1) attributes['url.query'] = request.url.slice(query + 1);
-    if (host !== '') attributes['server.address'] = host.startsWith('[') ? host.slice(1, -1) : host;
-    if (colon > 0 && host !== authority) attributes['server.port'] = Number(authority.slice(colon + 1));
+    if (authority !== undefined && authority.host !== '') attributes['server.address'] = authority.host;
+    const port = authority?.port !== undefined && /^\d{1,5}$/.test(authority.port) ? Number(authority.port) : undefined;
+    if (validPort(port)) attributes['server.port'] = port;
     const socket = request.socket as Socket | undefined;
     if (socket?.remoteAddress !== undefined) attributes['client.address'] = socket.remoteAddress;
     const agent = headers['user-agent'];
@@ -165,7 +201,8 @@ function onStreamClose(this: WithExchange): void {
   const exchange = this[EXCHANGE];
   const span = exchange?.span;
   if (exchange === undefined || span === undefined) return;
-  const status = exchange.status;
+  // What Node sent, not what was asked: a respond() that threw, or a file that failed, sent nothing.
+  const status = this.headersSent ? sentStatus(this.sentHeaders) : 0;
   if (status !== 0) {
     span.setAttribute('http.response.status_code', status);
     if (status >= 500) {
@@ -189,6 +226,57 @@ let managerSeen = false;
 function contextManagerWorks(): boolean {
   return managerSeen || (managerSeen = context.with(PROBE, probeIsActive));
 }
+
+function sentStatus(sent: OutgoingHttpHeaders | undefined): number {
+  const status = Number(sent?.[':status'] ?? 200);
+  return Number.isInteger(status) ? status : 200;
+}
+
+/** The headers with the echo added (a copy), or undefined when the app set every echoed header itself. */
+function withEcho(headers: OutgoingHttpHeaders | undefined, echo: readonly string[]): OutgoingHttpHeaders | undefined {
+  let sent: OutgoingHttpHeaders | undefined;
+  for (let i = 0; i < echo.length; i += 2) {
+    if (headers !== undefined && hasHeader(headers, echo[i])) continue;
+    sent ??= { ...headers };
+    sent[echo[i]] = echo[i + 1];
+  }
+  return sent;
+}
+
+/** Node's raw form, `[name, value, …]`: the echo appended (a copy), unless the app has the name in any case. */
+function withEchoRaw(headers: readonly unknown[], echo: readonly string[]): unknown[] | undefined {
+  let sent: unknown[] | undefined;
+  for (let i = 0; i < echo.length; i += 2) {
+    if (countRaw(headers, echo[i], true) > 0) continue;
+    sent ??= headers.slice();
+    sent.push(echo[i], echo[i + 1]);
+  }
+  return sent;
+}
+
+/** How many times `key` (lower case) is named in a raw `[name, value, …]` list. */
+function countRaw(raw: readonly unknown[] | undefined, key: string, anyCase = false): number {
+  if (raw === undefined) return 0;
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    if (name === key || (anyCase && typeof name === 'string' && name.length === key.length && name.toLowerCase() === key)) n++;
+  }
+  return n;
+}
+
+/** Whether a request-ID header's value has a comma: it may be several headers joined by Node. */
+function mayBeRepeated(headers: IncomingHttpHeaders, config: CompiledConfig): boolean {
+  if (hasComma(headers[config.global.headerKey])) return true;
+  for (const rule of config.routes) if (hasComma(headers[rule.headerKey])) return true;
+  return false;
+}
+
+function hasComma(value: string | string[] | undefined): boolean {
+  return typeof value === 'string' && value.includes(',');
+}
+
+const ASSIGN_FAILED = 'could not assign a request ID to an HTTP/2 stream; it goes on without one';
 
 function isGrpc(headers: IncomingHttpHeaders): boolean {
   const type = headers['content-type'];

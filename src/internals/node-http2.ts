@@ -23,8 +23,10 @@ export type Headers = http2.OutgoingHttpHeaders;
 export type ClientRequestHook = (session: http2.ClientHttp2Session, headers: Headers | undefined) => Headers | undefined;
 /** Runs after `session.request()` returned the stream, or threw (`stream` is `undefined` then). */
 export type ClientStreamHook = (stream: http2.ClientHttp2Stream | undefined, session: http2.ClientHttp2Session) => void;
+/** A respond call's headers: an object, Node's raw `[name, value, …]` list (Node 22.20+, 24), or none. */
+export type RespondHeaders = Headers | unknown[] | undefined;
 /** Runs inside `respond*()` of a server stream: returns the headers to send instead (a copy), or `undefined`. */
-export type RespondHook = (stream: http2.ServerHttp2Stream, headers: Headers | undefined) => Headers | undefined;
+export type RespondHook = (stream: http2.ServerHttp2Stream, headers: RespondHeaders) => RespondHeaders;
 /**
  * Wraps an emit that concerns a server stream (its session's `'stream'` event, and each event of
  * the stream itself): must run `emit.apply(self, args)` exactly once and return its result.
@@ -239,8 +241,8 @@ function patchedRespond(previous: Respond, at: 0 | 1): Respond {
     // eslint-disable-next-line prefer-rest-params
     const args = arguments as unknown as unknown[];
     const hooks = registry.respond;
-    if (hooks.length > 0 && !Array.isArray(args[at])) {
-      let headers = args[at] as Headers | undefined;
+    if (hooks.length > 0) {
+      let headers = args[at] as RespondHeaders;
       for (let i = 0; i < hooks.length; i++) headers = guard.call('h2:respond', HOOK_FAILED, undefined, hooks[i], this, headers) ?? headers;
       if (args.length <= at) return previous.apply(this, at === 0 ? [headers] : [args[0], headers]);
       args[at] = headers;
