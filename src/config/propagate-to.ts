@@ -1,4 +1,4 @@
-import { portOf, splitAuthority } from '../outgoing/destination';
+import { portOf, splitAuthority, validPort } from '../outgoing/destination';
 import { RequestIdConfigError } from './errors';
 import { statelessRegExp } from './regexp';
 
@@ -43,12 +43,14 @@ function compileEntry(option: string, entry: unknown): (d: OutgoingDestination) 
   }
   // The destination parser of every transport (outgoing/destination.ts): `host`, `host:port`,
   // `[v6]:port`; an entry with a port matches a call without one on that scheme's default port.
-  // Anything else (a port that is not digits) is a host name, as before, that matches nothing.
+  // Anything else (`foo:bar`, `*.`, `host:0`) is refused: an entry that can match nothing is a typo.
   const lower = entry.toLowerCase();
   const split = splitAuthority(lower);
-  const hasPort = split !== undefined && split.host !== '' && (split.port === undefined || /^\d+$/.test(split.port));
-  const host = hasPort ? split.host : lower;
-  const port = hasPort && split.port !== undefined ? Number(split.port) : undefined;
+  const port = split?.port === undefined ? undefined : /^\d{1,5}$/.test(split.port) ? Number(split.port) : NaN;
+  const host = split?.host ?? '';
+  if (host === '' || host === '*.' || (host.includes('*') && !/^\*\.[^*]+$/.test(host)) || (port !== undefined && !validPort(port))) {
+    throw new RequestIdConfigError(option, entry, EXPECTED);
+  }
   const hostMatches = host.startsWith('*.')
     ? (h: string) => h.endsWith(host.slice(1))
     : (h: string) => h === host;

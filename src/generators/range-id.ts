@@ -17,8 +17,11 @@ export const DEFAULT_RANGE_ID_LENGTH = 16;
 export const MIN_RANGE_ID_LENGTH = 6;
 export const MIN_RANGE_ID_DISTINCT_CHARS = 6;
 export const MAX_RANGE_ID_CHARSET_LENGTH = 256;
+// No longer ID can pass validation (validation.maxLength is at most 16384): checked before any
+// allocation, so a length of 10^9 is an error at construction, not an out-of-memory abort.
+export const MAX_RANGE_ID_LENGTH = 16384;
 
-const LENGTH_EXPECTED = `an integer >= ${MIN_RANGE_ID_LENGTH} (default ${DEFAULT_RANGE_ID_LENGTH})`;
+const LENGTH_EXPECTED = `an integer >= ${MIN_RANGE_ID_LENGTH} and <= ${MAX_RANGE_ID_LENGTH} (default ${DEFAULT_RANGE_ID_LENGTH})`;
 const CHARSET_EXPECTED =
   `a string of at most ${MAX_RANGE_ID_CHARSET_LENGTH} printable ASCII characters (0x21-0x7E: no space, ` +
   `no control or non-ASCII characters) with at least ${MIN_RANGE_ID_DISTINCT_CHARS} distinct characters ` +
@@ -44,7 +47,7 @@ export function resolveRangeIdOptions(options?: RangeIdOptions): ResolvedRangeId
   }
 
   const length = options.length === undefined ? DEFAULT_RANGE_ID_LENGTH : options.length;
-  if (typeof length !== 'number' || !Number.isInteger(length) || length < MIN_RANGE_ID_LENGTH) {
+  if (typeof length !== 'number' || !Number.isInteger(length) || length < MIN_RANGE_ID_LENGTH || length > MAX_RANGE_ID_LENGTH) {
     throw new RequestIdConfigError('rangeId.length', length, LENGTH_EXPECTED);
   }
 

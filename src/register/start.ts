@@ -11,6 +11,7 @@ import { logRecordProcessorsWithRequestId } from './otel-logs-env';
 import { loadOptional } from './optional-module';
 import { RequestIdPropagator } from '../propagator';
 import { installShutdownHandlers } from './shutdown';
+import { warnEnv } from './env-warning';
 import { RequestIdSpanProcessor } from '../span-processor';
 import { nodeSdkVariablesSet, samplingFromEnv, startTracingSdk, tracesOnly, type StartedSdk, type TracingSdkOptions } from './tracing-sdk';
 
@@ -184,11 +185,21 @@ function mainIsEsm(): boolean {
   return nearestPackageJson(dirname(main))?.type === 'module';
 }
 
+// 10 minutes at most: longer than any orchestrator's grace period (Kubernetes' default is 30 s), and
+// far below the 2^31-1 ms where Node clamps a timer to 1 ms and a shutdown would end at once.
+const MAX_SHUTDOWN_TIMEOUT_MS = 600_000;
+
 function shutdownTimeoutFromEnv(env: NodeJS.ProcessEnv, warn: Warn): number {
   const raw = env.RID_SHUTDOWN_TIMEOUT_MS;
   if (raw === undefined || raw === '') return DEFAULT_SHUTDOWN_TIMEOUT_MS;
-  if (/^\s*\d+\s*$/.test(raw)) return Number(raw);
-  warn(`@rid/otel: ignoring RID_SHUTDOWN_TIMEOUT_MS=${JSON.stringify(raw)}: expected a whole number of milliseconds; using the default (${DEFAULT_SHUTDOWN_TIMEOUT_MS})`);
+  if (/^\s*\d{1,15}\s*$/.test(raw) && Number(raw) <= MAX_SHUTDOWN_TIMEOUT_MS) return Number(raw);
+  warnEnv(warn, {
+    variable: 'RID_SHUTDOWN_TIMEOUT_MS',
+    value: raw,
+    expected: `a whole number of milliseconds from 0 to ${MAX_SHUTDOWN_TIMEOUT_MS}`,
+    using: `the default (${DEFAULT_SHUTDOWN_TIMEOUT_MS})`,
+    example: '10000',
+  });
   return DEFAULT_SHUTDOWN_TIMEOUT_MS;
 }
 

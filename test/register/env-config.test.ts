@@ -53,12 +53,12 @@ describe('RID_* environment variables', () => {
     });
   });
 
-  it('RID_CAPTURE_VENDOR_REQUEST_IDS: true, false, or built-in names; an unknown name is one line and the default', () => {
+  it('RID_CAPTURE_VENDOR_REQUEST_IDS: true, false, or built-in names; an unknown name is one line and capture off (closed)', () => {
     assert.deepEqual(read({ RID_CAPTURE_VENDOR_REQUEST_IDS: 'false' }).config, { captureVendorRequestIds: false });
     const { config, lines } = read({ RID_CAPTURE_VENDOR_REQUEST_IDS: 'openai,paypal' });
-    assert.deepEqual(config, {});
+    assert.deepEqual(config, { captureVendorRequestIds: false });
     assert.equal(lines.length, 1);
-    assert.match(lines[0], /ignoring RID_CAPTURE_VENDOR_REQUEST_IDS="openai,paypal": expected one of 'openai'.*using the default \(true\)/);
+    assert.match(lines[0], /ignoring RID_CAPTURE_VENDOR_REQUEST_IDS="openai,paypal": expected .*one of 'openai'.*using false .*Example: RID_CAPTURE_VENDOR_REQUEST_IDS=openai,stripe$/);
   });
 
   it('a bad value gives one line naming the variable, the value and the valid values, and the default is kept', () => {
