@@ -44,9 +44,15 @@ export function installShutdownHandlers(options: ShutdownOptions): { shutdown: (
   });
 
   let stopping: Promise<void> | undefined;
-  const shutdown = (): Promise<void> => (stopping ??= withDeadline(options.shutdown(), options.timeoutMs));
-
-  process.once('beforeExit', () => void shutdown());
+  /** Whether the SDK's shutdown (its last export included) has completed, not merely been waited for. */
+  let stopped = false;
+  const shutdown = (): Promise<void> =>
+    (stopping ??= withDeadline(
+      options.shutdown().then(() => {
+        stopped = true;
+      }),
+      options.timeoutMs,
+    ));
 
   let stoppingThread: Promise<void> | undefined;
   const stopThread = (timeoutMs: number): Promise<void> =>
@@ -61,7 +67,11 @@ export function installShutdownHandlers(options: ShutdownOptions): { shutdown: (
     })());
   const flush = (timeoutMs: number): Promise<void> => withDeadline(options.flush(), timeoutMs);
   const workers = joinThreads({ stop: stopThread, flush });
-  if (!isMainThread) return { shutdown };
+  if (!isMainThread) {
+    process.once('beforeExit', () => void shutdown());
+    return { shutdown };
+  }
+  process.once('beforeExit', () => exitAfter(Promise.all([stopThread(options.timeoutMs), workers.stop(options.timeoutMs)]), () => stopped, options.timeoutMs));
 
   for (const signal of SIGNALS) {
     const onSignal = (): void => {
@@ -86,6 +96,46 @@ export function installShutdownHandlers(options: ShutdownOptions): { shutdown: (
     process.on(signal, onSignal);
   }
   return { shutdown };
+}
+
+/**
+ * A normal exit (the event loop emptied): the flush's network I/O keeps the process alive, so Node
+ * would emit `beforeExit` a second time when it ends, and the app's own listeners would run twice.
+ * So:
+ * - the flush delivered: when the loop then holds nothing that was not there at the first
+ *   `beforeExit` (the app's listeners started no work), the process exits at once, as it would
+ *   have without us; otherwise the app's work goes on as it would have;
+ * - the flush could not deliver (a collector that refuses, whose retries would hold the exit for
+ *   ~8 s, or one that never answers): the process exits as soon as that is known, within
+ *   `timeoutMs`, as the signal path does. Work the app's own `beforeExit` listener started then
+ *   ends with it.
+ */
+function exitAfter(stopping: Promise<unknown>, delivered: () => boolean, timeoutMs: number): void {
+  const before = process.getActiveResourcesInfo();
+  // Referenced: the bound holds even while the exporter's socket keeps the loop alive.
+  const deadline = setTimeout(() => process.exit(), timeoutMs);
+  void stopping.finally(() => {
+    clearTimeout(deadline);
+    if (!delivered()) return process.exit();
+    // After the exporter's own callbacks of this turn.
+    setImmediate(() => {
+      if (nothingNew(before, process.getActiveResourcesInfo())) process.exit();
+    });
+  });
+}
+
+/** Whether `now` holds no resource beyond those in `before` (counted: two sockets are two). */
+function nothingNew(before: string[], now: string[]): boolean {
+  const left = new Map<string, number>();
+  for (const r of before) left.set(r, (left.get(r) ?? 0) + 1);
+  // The check's own immediate is the one resource the check adds.
+  for (const r of now) {
+    if (r === 'Immediate') continue;
+    const n = left.get(r) ?? 0;
+    if (n === 0) return false;
+    left.set(r, n - 1);
+  }
+  return true;
 }
 
 /** Stops accepting connections and waits for the requests in flight, up to `timeoutMs`. */
