@@ -6,16 +6,10 @@ import { requestPath } from '../config/matchers';
 import { NO_REQUEST_STATE, REQUEST_ID_CONTEXT_KEY, requestIdStorage, stampServerSpan, type RequestIdState } from '../context/request-state';
 import type { Guard } from '../diag';
 import type { IncomingAdapter } from '../internal-types';
-import { hasHeader, otherHttp2Instrumentation, patchServerStream, recordBaseListeners, type Headers, type StreamEmitHook } from '../internals/node-http2';
+import { hasHeader, otherHttp2Instrumentation, patchServerStream, recordBaseListeners, type Headers, type StreamEmitHook, type StreamStartHook } from '../internals/node-http2';
 import { recordDecision } from '../propagator';
 import type { Http2IncomingRequest } from '../types';
 import { decideRequestIds } from './decide';
-
-/** What Node publishes on `http2.server.stream.start`, before the session emits `'stream'`. */
-export interface StreamStartMessage {
-  stream: ServerHttp2Stream;
-  headers: IncomingHttpHeaders;
-}
 
 /** One incoming stream, from its start to its close, kept on the stream (every field set from the start: one shape). */
 class Exchange {
@@ -63,8 +57,8 @@ const EXCHANGE = Symbol.for('@rid/otel.h2-exchange');
 type WithExchange = ServerHttp2Stream & { [EXCHANGE]?: Exchange };
 
 /**
- * The `node:http2` adapter (Node 22+, whose `http2.server.stream.start` channel fires before any
- * handler): the core (decide.ts) decides the stream's IDs; since nothing else makes spans for
+ * The `node:http2` adapter, on every Node line: the session's `'stream'` emit (internals/node-http2.ts)
+ * starts each stream before any handler sees it, and the core (decide.ts) decides the stream's IDs; since nothing else makes spans for
  * HTTP/2, this adapter makes the SERVER span; the `'stream'` emit (internals/node-http2.ts) runs
  * the handler, the compat `'request'` handler included, in the stream's context; `respond()`
  * carries the echo, and the close ends the span.
@@ -79,8 +73,7 @@ export class Http2ServerAdapter {
     private readonly tracer: () => Tracer,
   ) {}
 
-  readonly onStreamStart = (message: unknown): void => {
-    const { stream, headers } = message as StreamStartMessage;
+  readonly onStreamStart: StreamStartHook = (stream, headers) => {
     const s = stream as WithExchange;
     if (s[EXCHANGE] !== undefined || isGrpc(headers)) return;
     try {
