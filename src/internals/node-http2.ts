@@ -6,8 +6,8 @@
  * once, on its prototype, by plain assignment, and every patch runs a hook list (no closure per
  * stream). The prototypes are not exported by Node; each is probed once:
  * - `ClientHttp2Session.prototype.request`: from a session on an in-memory duplex, destroyed at once;
- * - `ServerHttp2Session.prototype.emit`, for `'stream'`: from a server session on an in-memory duplex
- *   (no socket, no I/O, destroyed at once). Its `'stream'` emit starts each stream (the start hooks)
+ * - `Http2Session.prototype.emit` (the base of `ServerHttp2Session`), for a server's `'stream'`: the
+ *   client session's prototype's own prototype. Its `'stream'` emit starts each stream (the start hooks)
  *   and runs the handler in the stream's context. One path on every Node line: Node 20 and
  *   22.0–22.16 have no `http2.server.stream.start` channel, and where it exists it buys nothing more;
  * - `ServerHttp2Stream.prototype.respond`, `respondWithFD`, `respondWithFile` and `emit`: from the
@@ -115,8 +115,14 @@ function patchClient(): boolean {
   return true;
 }
 
-/** The prototype of client sessions, from one made on an in-memory duplex (no socket, no I/O) and destroyed at once. */
+/** The prototype of client sessions, from one made on an in-memory duplex (no socket, no I/O) and destroyed at once; probed once. */
+let clientProto: { request: unknown } | null | undefined;
 function clientSessionPrototype(): { request: unknown } | undefined {
+  if (clientProto === undefined) clientProto = probeClientSessionPrototype() ?? null;
+  return clientProto ?? undefined;
+}
+
+function probeClientSessionPrototype(): { request: unknown } | undefined {
   try {
     const duplex = inMemoryDuplex();
     const session = http2.connect('http://probe.invalid', { createConnection: () => duplex });
@@ -204,19 +210,28 @@ export function removeStreamStartHook(hook: StreamStartHook): void {
   registry.start = registry.start.filter((h) => h !== hook);
 }
 
+// `session.type` of a server session (http2.constants.NGHTTP2_SESSION_SERVER).
+const SESSION_SERVER = 0;
+
+/**
+ * Patches `Http2Session.prototype.emit`, the base of server and client sessions, reached from the
+ * client probe (making a server session to probe cost 5 ms more at start-up, Node 20): only a server
+ * session's `'stream'` goes through the hooks (a client's is a push), told apart by the public `type`.
+ */
 function patchServerSession(): boolean {
   if (registry.serverSessionPatched) return true;
-  const proto = serverSessionPrototype();
-  if (proto === undefined || typeof proto.emit !== 'function') {
-    logger.warn('HTTP/2 servers: ServerHttp2Session.prototype.emit was not found on this Node; HTTP/2 requests get no request ID and no span');
+  const client = clientSessionPrototype();
+  const proto = client === undefined ? undefined : (Object.getPrototypeOf(client) as { emit?: unknown } | null);
+  if (proto == null || typeof proto.emit !== 'function' || Object.prototype.hasOwnProperty.call(client, 'emit')) {
+    logger.warn('HTTP/2 servers: Http2Session.prototype.emit was not found on this Node; HTTP/2 requests get no request ID and no span');
     return false;
   }
   registry.serverSessionPatched = true;
   const previous = proto.emit as Emit;
-  proto.emit = function emit(this: unknown, event: unknown, stream: unknown) {
+  proto.emit = function emit(this: http2.Http2Session, event: unknown, stream: unknown) {
     // eslint-disable-next-line prefer-rest-params
     const args = arguments;
-    if (event !== 'stream') return previous.apply(this, args as unknown as unknown[]);
+    if (event !== 'stream' || this.type !== SESSION_SERVER) return previous.apply(this, args as unknown as unknown[]);
     const start = registry.start;
     // 'stream' carries (stream, headers, flags, rawHeaders).
     for (let i = 0; i < start.length; i++) guard.call('h2:start', HOOK_FAILED, undefined, start[i], stream as http2.ServerHttp2Stream, args[2] as http2.IncomingHttpHeaders);
@@ -225,25 +240,6 @@ function patchServerSession(): boolean {
     return hook(stream as http2.ServerHttp2Stream, previous, this, args);
   };
   return true;
-}
-
-/** The prototype of server sessions, from one a never-listening server makes on an in-memory duplex, destroyed at once. */
-function serverSessionPrototype(): { emit: unknown } | undefined {
-  try {
-    const server = http2.createServer();
-    let session: http2.ServerHttp2Session | undefined;
-    server.once('session', (s: http2.ServerHttp2Session) => (session = s));
-    const duplex = inMemoryDuplex();
-    server.emit('connection', duplex);
-    if (session === undefined) return undefined;
-    session.on('error', () => {});
-    const proto = Object.getPrototypeOf(session) as { emit: unknown };
-    session.destroy();
-    duplex.destroy();
-    return proto;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import '../support/otel';
 import * as assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
 import * as http2 from 'node:http2';
 import { SpanKind } from '@opentelemetry/api';
 import { InstrumentationBase } from '@opentelemetry/instrumentation';
@@ -91,9 +92,22 @@ describe('internals/node-http2 (the probes of node:http2 that fall back loudly)'
     }
   });
 
-  it(`patches ServerHttp2Session.prototype.emit from the in-memory probe on this Node (${process.version})`, () => {
+  it(`patches the emit of server sessions (on Http2Session.prototype, from the client probe) on this Node (${process.version})`, async () => {
     scope.instrument();
-    assert.equal(patches().session, true, 'the server session prototype probe failed: HTTP/2 servers get no ID, no echo and no span');
+    assert.equal(patches().session, true, 'the Http2Session prototype probe failed: HTTP/2 servers get no ID, no echo and no span');
+    let serverSession: http2.ServerHttp2Session | undefined;
+    const server = await startH2((s) => {
+      s.on('session', (session) => (serverSession = session));
+      s.on('stream', (st) => (st.respond(), st.end()));
+    });
+    try {
+      await h2Once(server.url);
+    } finally {
+      await server.close();
+    }
+    // A ServerHttp2Session.prototype.emit of Node's own would shadow the patch: HTTP/2 servers would be served untouched.
+    assert.notEqual(serverSession?.emit, EventEmitter.prototype.emit, "a server session's emit is not the patched one");
+    assert.equal(Object.prototype.hasOwnProperty.call(Object.getPrototypeOf(serverSession), 'emit'), false, 'ServerHttp2Session.prototype has an emit of its own');
   });
 
   it(`patches the server stream respond methods at the first stream on this Node (${process.version})`, async () => {
