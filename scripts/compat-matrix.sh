@@ -2,8 +2,9 @@
 # The compatibility matrix, for CI on every submission (called from .ci/run) and for people:
 #
 #   Node 20 (the machine's) + OTel JS SDK 2.x (0.223 packages): the repository's test suite (npm test)
-#   Node 22, 24, 26 (npm packages `node@22`, `@24`, `@26`, compat/nodeNN) + SDK 3.x (0.300 packages):
-#     the same suite, one SDK 3.x install for all three (compat/sdk3/run.sh --node NN)
+#   Node 22, 24, 26 (npm packages `node@22`, `@24`, `@26`, compat/nodeNN) and Node 22.16.0 (a 22
+#     release before 22.17, with no HTTP/2 diagnostics channels; compat/node22.16) + SDK 3.x (0.300
+#     packages, engines >=22.15): the same suite, one SDK 3.x install for all (compat/sdk3/run.sh --node NN)
 #   the packed tarball in fresh projects, for each SDK line and for a user with no SDK yet, on each
 #     Node line it supports: no conflict, one copy of each package, LICENSE (compat/pack-check.sh)
 #   the README's install lines with the newest releases, on Node 20 and 26, with and without @rid/otel:
@@ -41,7 +42,7 @@ cell() {
 if [ "$RUN_SDK2_SUITE" = 1 ]; then
   cell "suite  node $(node --version) + SDK 2.x (npm test)" npm test
 fi
-for n in 22 24 26; do
+for n in 22.16 22 24 26; do
   cell "suite  node $n + SDK 3.x (compat/sdk3/run.sh --node $n)" bash compat/sdk3/run.sh --node "$n"
 done
 cell "pack   node 20, 22, 24, 26 + SDK 2.x" bash compat/pack-check.sh sdk2 20 22 24 26

@@ -6,9 +6,9 @@ import type { DestinationPolicy } from './config/propagate-to';
 import { Guard } from './diag';
 import { assignRequestIds, type RequestStartMessage } from './incoming/http-server';
 import { Http2ServerAdapter } from './incoming/http2-server';
-import { HTTP2_SERVER_STREAM_START, HTTP_SERVER_REQUEST_START } from './internals/channels';
+import { HTTP_SERVER_REQUEST_START } from './internals/channels';
 import { addOutgoingRequestHook, removeOutgoingRequestHook, type OutgoingRequestHook } from './internals/node-http';
-import { addClientHooks, addRespondHook, addStreamEmitHook, removeClientHooks, removeRespondHook, removeStreamEmitHook } from './internals/node-http2';
+import { addClientHooks, addRespondHook, addStreamEmitHook, addStreamStartHook, removeClientHooks, removeRespondHook, removeStreamEmitHook, removeStreamStartHook } from './internals/node-http2';
 import { addFetchRequestHook, fetchRequestHook, removeFetchRequestHook, type FetchRequestHook } from './outgoing/fetch';
 import { httpClientHook } from './outgoing/http-client';
 import { Http2ClientAdapter } from './outgoing/http2-client';
@@ -35,7 +35,7 @@ function wiring(hooks: Hooks): [add: () => void, remove: () => void][] {
     [() => addOutgoingRequestHook(hooks.httpClient), () => removeOutgoingRequestHook(hooks.httpClient)],
     [() => addFetchRequestHook(hooks.fetch), () => removeFetchRequestHook(hooks.fetch)],
     [() => addPolicySource(hooks.policySource), () => removePolicySource(hooks.policySource)],
-    [() => subscribe(HTTP2_SERVER_STREAM_START, http2Server.onStreamStart), () => unsubscribe(HTTP2_SERVER_STREAM_START, http2Server.onStreamStart)],
+    [() => addStreamStartHook(http2Server.onStreamStart), () => removeStreamStartHook(http2Server.onStreamStart)],
     [() => addRespondHook(http2Server.onRespond), () => removeRespondHook(http2Server.onRespond)],
     [() => addStreamEmitHook(http2Server.runStream), () => removeStreamEmitHook(http2Server.runStream)],
     [() => addClientHooks(http2Client.onRequest, http2Client.onStream), () => removeClientHooks(http2Client.onRequest, http2Client.onStream)],

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The repository's own test suite with the OTel JS SDK 3.x line on Node 22, 24 or 26.
 #
-#   compat/sdk3/run.sh [--node 22|24|26] [mocha args]    # Node 24 when --node is not given
+#   compat/sdk3/run.sh [--node 22|22.16|24|26] [mocha args]    # Node 24 when --node is not given
 #
 # compat/sdk3/package.json (and its lock) pins the 3.x packages and the test tooling: one install
 # serves every Node line. The Node binary comes from compat/nodeNN (compat/node-bin.sh), whose
@@ -14,7 +14,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 LINE=24
-if [ "${1:-}" = "--node" ]; then LINE="${2:?--node needs a line: 22, 24 or 26}"; shift 2; fi
+if [ "${1:-}" = "--node" ]; then LINE="${2:?--node needs a line: 22, 22.16, 24 or 26}"; shift 2; fi
 NODE="$(bash "$HERE/../node-bin.sh" "$LINE")"
 NPM_CLI="$(dirname "$(readlink -f "$(command -v npm)")")/npm-cli.js"
 cd "$HERE"

@@ -6,17 +6,11 @@ import { requestPath } from '../config/matchers';
 import { NO_REQUEST_STATE, REQUEST_ID_CONTEXT_KEY, requestIdStorage, stampServerSpan, type RequestIdState } from '../context/request-state';
 import type { Guard } from '../diag';
 import type { IncomingAdapter } from '../internal-types';
-import { hasHeader, otherHttp2Instrumentation, patchServerStream, recordBaseListeners, type RespondHeaders, type StreamEmitHook } from '../internals/node-http2';
+import { hasHeader, otherHttp2Instrumentation, patchServerStream, recordBaseListeners, type RespondHeaders, type StreamEmitHook, type StreamStartHook } from '../internals/node-http2';
 import { splitAuthority, validPort } from '../outgoing/destination';
 import { recordDecision } from '../propagator';
 import type { Http2IncomingRequest } from '../types';
 import { decideRequestIds } from './decide';
-
-/** What Node publishes on `http2.server.stream.start`, before the session emits `'stream'`. */
-export interface StreamStartMessage {
-  stream: ServerHttp2Stream;
-  headers: IncomingHttpHeaders;
-}
 
 /** One incoming stream, from its start to its close, kept on the stream (every field set from the start: one shape). */
 class Exchange {
@@ -28,11 +22,6 @@ class Exchange {
   span: Span | undefined = undefined;
   /** No OTel context manager is registered: the state goes in our own store instead. */
   ownStore = false;
-  /**
-   * Set while the decision waits for the raw headers, which only the session's `'stream'` emit
-   * carries: a request-ID header whose value has a comma may be a repeated header joined by Node.
-   */
-  pending: ((rawHeaders: unknown) => void) | undefined = undefined;
 }
 
 /** The request the core and the user's hooks see: the fields of IncomingMessage they read. */
@@ -70,8 +59,8 @@ const EXCHANGE = Symbol.for('@rid/otel.h2-exchange');
 type WithExchange = ServerHttp2Stream & { [EXCHANGE]?: Exchange };
 
 /**
- * The `node:http2` adapter (Node 22+, whose `http2.server.stream.start` channel fires before any
- * handler): the core (decide.ts) decides the stream's IDs; since nothing else makes spans for
+ * The `node:http2` adapter, on every Node line: the session's `'stream'` emit (internals/node-http2.ts)
+ * starts each stream before any handler sees it, and the core (decide.ts) decides the stream's IDs; since nothing else makes spans for
  * HTTP/2, this adapter makes the SERVER span; the `'stream'` emit (internals/node-http2.ts) runs
  * the handler, the compat `'request'` handler included, in the stream's context; `respond()`
  * carries the echo, and the close ends the span.
@@ -86,58 +75,49 @@ export class Http2ServerAdapter {
     private readonly tracer: () => Tracer,
   ) {}
 
-  readonly onStreamStart = (message: unknown): void => {
-    const { stream, headers } = message as StreamStartMessage;
+  readonly onStreamStart: StreamStartHook = (stream, headers, rawHeaders) => {
     const s = stream as WithExchange;
     if (s[EXCHANGE] !== undefined || isGrpc(headers)) return;
     try {
       patchServerStream(stream);
+      const request = new Http2Request(stream, headers, Array.isArray(rawHeaders) ? (rawHeaders as string[]) : undefined);
       const exchange = new Exchange();
+      const decision = decideRequestIds(http2Server, request, exchange, undefined, this.config(), this.guard);
+      const state = decision ?? undefined;
+      // Extract (RequestIdPropagator's included) must agree with the decision.
+      recordDecision(request, decision === undefined ? null : decision);
+      const parent = propagation.extract(ROOT_CONTEXT, headers).setValue(REQUEST_ID_CONTEXT_KEY, state ?? NO_REQUEST_STATE);
+      const span = otherHttp2Instrumentation() ? undefined : this.startSpan(request, parent);
+      if (span !== undefined && state !== undefined) stampServerSpan(span, state);
+      exchange.state = state;
+      exchange.span = span;
+      exchange.context = span === undefined ? parent : trace.setSpan(parent, span);
+      exchange.ownStore = state !== undefined && !contextManagerWorks();
       s[EXCHANGE] = exchange;
       stream.once('close', onStreamClose);
       recordBaseListeners(stream);
-      // A stream the server pushed (even IDs, RFC 9113 §5.1.1) is part of the request that pushed it.
-      if (stream.id !== undefined && (stream.id & 1) === 0) return this.joinPushingRequest(exchange);
-      if (mayBeRepeated(headers, this.config())) exchange.pending = (raw) => this.decide(stream, headers, exchange, raw);
-      else this.decide(stream, headers, exchange, undefined);
     } catch (err) {
       this.guard.report('h2:assign', ASSIGN_FAILED, err);
     }
   };
 
-  /** The core's decision for one stream, its SERVER span and the context its handler runs in. */
-  private decide(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, exchange: Exchange, rawHeaders: unknown): void {
-    const request = new Http2Request(stream, headers, Array.isArray(rawHeaders) ? (rawHeaders as string[]) : undefined);
-    const decision = decideRequestIds(http2Server, request, exchange, undefined, this.config(), this.guard);
-    const state = decision ?? undefined;
-    // Extract (RequestIdPropagator's included) must agree with the decision.
-    recordDecision(request, decision === undefined ? null : decision);
-    const parent = propagation.extract(ROOT_CONTEXT, headers).setValue(REQUEST_ID_CONTEXT_KEY, state ?? NO_REQUEST_STATE);
-    const span = otherHttp2Instrumentation() ? undefined : this.startSpan(request, parent);
-    if (span !== undefined && state !== undefined) stampServerSpan(span, state);
-    exchange.state = state;
-    exchange.span = span;
-    exchange.context = span === undefined ? parent : trace.setSpan(parent, span);
-    exchange.ownStore = state !== undefined && !contextManagerWorks();
-  }
-
   /**
-   * A pushed stream starts inside `pushStream()` (or its callback), in the pushing request's
-   * context: it runs in that context, its response echoes that request's IDs, and it gets no
-   * SERVER span of its own (it answers no request of the client's).
+   * A pushed stream (even IDs, RFC 9113 §5.1.1) is no request of the client's: Node emits no
+   * `'stream'` for it, so it gets no SERVER span of its own. Its `respond()` runs in `pushStream()`'s
+   * callback, in the pushing request's context: its response echoes that request's IDs.
    */
-  private joinPushingRequest(exchange: Exchange): void {
-    const active = context.active();
-    const state = active.getValue(REQUEST_ID_CONTEXT_KEY) as RequestIdState | undefined;
-    if (state === undefined || state === NO_REQUEST_STATE) return;
-    exchange.state = state;
-    exchange.context = active;
+  private pushEcho(stream: ServerHttp2Stream): string[] | undefined {
+    if (stream.id === undefined || (stream.id & 1) !== 0) return undefined;
+    const state = context.active().getValue(REQUEST_ID_CONTEXT_KEY) as RequestIdState | undefined;
+    if (state === undefined || state === NO_REQUEST_STATE) return undefined;
+    let echo: string[] | undefined;
     const config = this.config();
     for (const rule of [config.global, ...config.routes]) {
       const id = state.byHeader[rule.headerKey];
-      if (!rule.includeInResponse || id === undefined || exchange.echo?.includes(rule.headerKey)) continue;
-      (exchange.echo ??= []).push(rule.headerKey, id);
+      if (!rule.includeInResponse || id === undefined || echo?.includes(rule.headerKey)) continue;
+      (echo ??= []).push(rule.headerKey, id);
     }
+    return echo;
   }
 
   /**
@@ -147,16 +127,6 @@ export class Http2ServerAdapter {
    */
   readonly runStream: StreamEmitHook = (stream, emit, self, args) => {
     const exchange = (stream as WithExchange)[EXCHANGE];
-    // The session's `'stream'` emit: ('stream', stream, headers, flags, rawHeaders).
-    if (exchange?.pending !== undefined && self !== stream && args[0] === 'stream') {
-      const decide = exchange.pending;
-      exchange.pending = undefined;
-      try {
-        decide(args[4]);
-      } catch (err) {
-        this.guard.report('h2:assign', ASSIGN_FAILED, err);
-      }
-    }
     if (exchange === undefined || context.active() === exchange.context) return Reflect.apply(emit, self, args) as boolean;
     // No context manager registered: our own store carries the state.
     if (exchange.ownStore) return requestIdStorage.run(exchange.state!, Reflect.apply, emit, self, args) as boolean;
@@ -169,7 +139,8 @@ export class Http2ServerAdapter {
    * (whose `onError` responds again), sends nothing. The status is read at close, from what was sent.
    */
   readonly onRespond = (stream: ServerHttp2Stream, headers: RespondHeaders): RespondHeaders => {
-    const echo = (stream as WithExchange)[EXCHANGE]?.echo;
+    const exchange = (stream as WithExchange)[EXCHANGE];
+    const echo = exchange === undefined ? this.pushEcho(stream) : exchange.echo;
     if (echo === undefined) return undefined;
     return Array.isArray(headers) ? withEchoRaw(headers, echo) : withEcho(headers, echo);
   };
@@ -263,17 +234,6 @@ function countRaw(raw: readonly unknown[] | undefined, key: string, anyCase = fa
     if (name === key || (anyCase && typeof name === 'string' && name.length === key.length && name.toLowerCase() === key)) n++;
   }
   return n;
-}
-
-/** Whether a request-ID header's value has a comma: it may be several headers joined by Node. */
-function mayBeRepeated(headers: IncomingHttpHeaders, config: CompiledConfig): boolean {
-  if (hasComma(headers[config.global.headerKey])) return true;
-  for (const rule of config.routes) if (hasComma(headers[rule.headerKey])) return true;
-  return false;
-}
-
-function hasComma(value: string | string[] | undefined): boolean {
-  return typeof value === 'string' && value.includes(',');
 }
 
 const ASSIGN_FAILED = 'could not assign a request ID to an HTTP/2 stream; it goes on without one';

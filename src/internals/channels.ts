@@ -17,5 +17,3 @@ export const UNDICI_REQUEST_TRAILERS = 'undici:request:trailers';
 export const UNDICI_REQUEST_ERROR = 'undici:request:error';
 /** undici: request headers sent. instrumentation-undici listens here and this package does not, so subscribers mean a fetch tracer is there. */
 export const UNDICI_CLIENT_SEND_HEADERS = 'undici:client:sendHeaders';
-/** Node 22+: an incoming HTTP/2 stream, before its session emits `'stream'` (`{ stream, headers }`). Node 20 has no HTTP/2 channels. */
-export const HTTP2_SERVER_STREAM_START = 'http2.server.stream.start';

@@ -6,9 +6,12 @@
  * once, on its prototype, by plain assignment, and every patch runs a hook list (no closure per
  * stream). The prototypes are not exported by Node; each is probed once:
  * - `ClientHttp2Session.prototype.request`: from a session on an in-memory duplex, destroyed at once;
- * - `ServerHttp2Stream.prototype.respond`, `respondWithFD`, `respondWithFile`: from the first
- *   server stream seen (on `http2.server.stream.start`, before any handler runs);
- * - `ServerHttp2Session.prototype.emit`, for `'stream'`: so the handler runs in the stream's context;
+ * - `Http2Session.prototype.emit` (the base of `ServerHttp2Session`), for a server's `'stream'`: the
+ *   client session's prototype's own prototype. Its `'stream'` emit starts each stream (the start hooks)
+ *   and runs the handler in the stream's context. One path on every Node line: Node 20 and
+ *   22.0–22.16 have no `http2.server.stream.start` channel, and where it exists it buys nothing more;
+ * - `ServerHttp2Stream.prototype.respond`, `respondWithFD`, `respondWithFile` and `emit`: from the
+ *   first server stream seen, in that `'stream'` emit, before any handler runs;
  * - a client session's `kAuthority` and `kProtocol`, where the request goes (fallback: its socket).
  * When a probe fails, that part is off and says so once through diag (test/internals/node-http2.test.ts
  * fails loudly when it does on a supported Node line).
@@ -33,6 +36,9 @@ export type RespondHook = (stream: http2.ServerHttp2Stream, headers: RespondHead
  * Passed apart, not as a closure, since it runs for every event.
  */
 export type StreamEmitHook = (stream: http2.ServerHttp2Stream, emit: Emit, self: unknown, args: IArguments) => boolean;
+/** Runs in a server session's `'stream'` emit, before any listener (the handler) sees the stream. */
+/** Runs on a server session's `'stream'`, before any handler: Node's raw `[name, value, …]` list alone shows a repeated header. */
+export type StreamStartHook = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, rawHeaders: unknown) => void;
 type Emit = (this: unknown, ...args: unknown[]) => boolean;
 
 const guard = new Guard();
@@ -41,8 +47,9 @@ const HOOK_FAILED = 'an HTTP/2 hook failed; the stream goes on unchanged';
 // One patch per process, shared by every copy of this package: the hooks live on globalThis
 // (versioned: a later copy that changes this shape takes a new key). Arrays, replaced on each
 // change: iterating one per stream allocates nothing, unlike a Set's iterator.
-const REGISTRY = Symbol.for('@rid/otel.http2-hooks.v1');
+const REGISTRY = Symbol.for('@rid/otel.http2-hooks.v2');
 interface Registry {
+  start: readonly StreamStartHook[];
   request: readonly ClientRequestHook[];
   stream: readonly ClientStreamHook[];
   respond: readonly RespondHook[];
@@ -58,6 +65,7 @@ interface Registry {
 }
 const g = globalThis as typeof globalThis & { [REGISTRY]?: Registry };
 const registry: Registry = (g[REGISTRY] ??= {
+  start: [],
   request: [],
   stream: [],
   respond: [],
@@ -110,10 +118,16 @@ function patchClient(): boolean {
   return true;
 }
 
-/** The prototype of client sessions, from one made on an in-memory duplex (no socket, no I/O) and destroyed at once. */
+/** The prototype of client sessions, from one made on an in-memory duplex (no socket, no I/O) and destroyed at once; probed once. */
+let clientProto: { request: unknown } | null | undefined;
 function clientSessionPrototype(): { request: unknown } | undefined {
+  if (clientProto === undefined) clientProto = probeClientSessionPrototype() ?? null;
+  return clientProto ?? undefined;
+}
+
+function probeClientSessionPrototype(): { request: unknown } | undefined {
   try {
-    const duplex = new Duplex({ read() {}, write: (_chunk, _encoding, done) => done() });
+    const duplex = inMemoryDuplex();
     const session = http2.connect('http://probe.invalid', { createConnection: () => duplex });
     session.on('error', () => {});
     const proto = Object.getPrototypeOf(session) as { request: unknown };
@@ -123,6 +137,11 @@ function clientSessionPrototype(): { request: unknown } | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A duplex that takes every write and never reads: a session on it does no I/O. */
+function inMemoryDuplex(): Duplex {
+  return new Duplex({ read() {}, write: (_chunk, _encoding, done) => done() });
 }
 
 /** Where a client session's requests go: `kAuthority` (`host:port`) and `kProtocol` (`http:`/`https:`). */
@@ -181,59 +200,86 @@ export function removeStreamEmitHook(hook: StreamEmitHook): void {
 }
 
 /**
- * Patches the server stream's `respond`, `respondWithFD` and `respondWithFile`, and its session's
- * `emit`, from the first stream seen: called on `http2.server.stream.start`, before Node emits
- * `'stream'` for it, so the first stream gets them too. False when the probe failed.
+ * Adds a hook that starts each server stream, and patches `ServerHttp2Session.prototype.emit` (probed
+ * once) to run it; false when the probe failed.
  */
-export function patchServerStream(stream: http2.ServerHttp2Stream): boolean {
-  if (!registry.serverStreamPatched) {
-    registry.serverStreamPatched = true;
-    const proto = Object.getPrototypeOf(stream) as Record<string, unknown>;
-    let found = 0;
-    // The headers are the first argument of respond, the second of respondWithFD/respondWithFile.
-    for (const [name, at] of [['respond', 0], ['respondWithFD', 1], ['respondWithFile', 1]] as const) {
-      const previous = proto[name];
-      if (typeof previous !== 'function') continue;
-      found++;
-      proto[name] = patchedRespond(previous as Respond, at);
-    }
-    registry.respondMethods = found;
-    // The stream's own events (data, end, close…) come from the session's native callbacks: they
-    // run in the stream's context too, so listeners the handler adds see its request.
-    if (typeof proto.emit === 'function') {
-      const previous = proto.emit as Emit;
-      proto.emit = function emit(this: http2.ServerHttp2Stream, event: string | symbol) {
-        // eslint-disable-next-line prefer-rest-params
-        const args = arguments;
-        // An event nobody listens to needs no context (most of a stream's are internal).
-        // Only an event someone added a listener for needs the context: Node's own listeners, there
-        // on every stream from the start, do not (entering the context for them was a fifth of the
-        // per-stream cost in bench:h2).
-        const hook = registry.emit[0];
-        if (hook === undefined || this.listenerCount(event) <= (registry.baseListeners[event as string] ?? 0)) return previous.apply(this, args as unknown as unknown[]);
-        return hook(this, previous, this, args);
-      };
-    }
-    if (found !== 3) logger.warn(`HTTP/2 servers: ${3 - found} of ServerHttp2Stream's respond methods were not found on this Node; their responses carry no echo`);
+export function addStreamStartHook(hook: StreamStartHook): boolean {
+  if (!patchServerSession()) return false;
+  registry.start = [...registry.start, hook];
+  return true;
+}
+
+export function removeStreamStartHook(hook: StreamStartHook): void {
+  registry.start = registry.start.filter((h) => h !== hook);
+}
+
+// `session.type` of a server session (http2.constants.NGHTTP2_SESSION_SERVER).
+const SESSION_SERVER = 0;
+
+/**
+ * Patches `Http2Session.prototype.emit`, the base of server and client sessions, reached from the
+ * client probe (making a server session to probe cost 5 ms more at start-up, Node 20): only a server
+ * session's `'stream'` goes through the hooks (a client's is a push), told apart by the public `type`.
+ */
+function patchServerSession(): boolean {
+  if (registry.serverSessionPatched) return true;
+  const client = clientSessionPrototype();
+  const proto = client === undefined ? undefined : (Object.getPrototypeOf(client) as { emit?: unknown } | null);
+  if (proto == null || typeof proto.emit !== 'function' || Object.prototype.hasOwnProperty.call(client, 'emit')) {
+    logger.warn('HTTP/2 servers: Http2Session.prototype.emit was not found on this Node; HTTP/2 requests get no request ID and no span');
+    return false;
   }
-  if (!registry.serverSessionPatched) {
-    const session = stream.session;
-    const proto = session === undefined ? undefined : (Object.getPrototypeOf(session) as { emit?: unknown });
-    if (proto === undefined || typeof proto.emit !== 'function') {
-      logger.warn('HTTP/2 servers: the session emit was not found on this Node; handlers run outside the request context');
-      return false;
-    }
-    registry.serverSessionPatched = true;
+  registry.serverSessionPatched = true;
+  const previous = proto.emit as Emit;
+  proto.emit = function emit(this: http2.Http2Session, event: unknown, stream: unknown) {
+    // eslint-disable-next-line prefer-rest-params
+    const args = arguments;
+    if (event !== 'stream' || this.type !== SESSION_SERVER) return previous.apply(this, args as unknown as unknown[]);
+    const start = registry.start;
+    // 'stream' carries (stream, headers, flags, rawHeaders).
+    for (let i = 0; i < start.length; i++) guard.call3('h2:start', HOOK_FAILED, undefined, start[i], stream as http2.ServerHttp2Stream, args[2] as http2.IncomingHttpHeaders, args[4]);
+    const hook = registry.emit[0];
+    if (hook === undefined) return previous.apply(this, args as unknown as unknown[]);
+    return hook(stream as http2.ServerHttp2Stream, previous, this, args);
+  };
+  return true;
+}
+
+/**
+ * Patches the server stream's `respond`, `respondWithFD`, `respondWithFile` and `emit` from the
+ * first stream seen: called from the session's `'stream'` emit, before any handler, so the first
+ * stream gets them too.
+ */
+export function patchServerStream(stream: http2.ServerHttp2Stream): void {
+  if (registry.serverStreamPatched) return;
+  registry.serverStreamPatched = true;
+  const proto = Object.getPrototypeOf(stream) as Record<string, unknown>;
+  let found = 0;
+  // The headers are the first argument of respond, the second of respondWithFD/respondWithFile.
+  for (const [name, at] of [['respond', 0], ['respondWithFD', 1], ['respondWithFile', 1]] as const) {
+    const previous = proto[name];
+    if (typeof previous !== 'function') continue;
+    found++;
+    proto[name] = patchedRespond(previous as Respond, at);
+  }
+  registry.respondMethods = found;
+  // The stream's own events (data, end, close…) come from the session's native callbacks: they
+  // run in the stream's context too, so listeners the handler adds see its request.
+  if (typeof proto.emit === 'function') {
     const previous = proto.emit as Emit;
-    proto.emit = function emit(this: unknown, event: unknown, stream: unknown) {
+    proto.emit = function emit(this: http2.ServerHttp2Stream, event: string | symbol) {
       // eslint-disable-next-line prefer-rest-params
       const args = arguments;
+      // An event nobody listens to needs no context (most of a stream's are internal).
+      // Only an event someone added a listener for needs the context: Node's own listeners, there
+      // on every stream from the start, do not (entering the context for them was a fifth of the
+      // per-stream cost in bench:h2).
       const hook = registry.emit[0];
-      if (event !== 'stream' || hook === undefined) return previous.apply(this, args as unknown as unknown[]);
-      return hook(stream as http2.ServerHttp2Stream, previous, this, args);
+      if (hook === undefined || this.listenerCount(event) <= (registry.baseListeners[event as string] ?? 0)) return previous.apply(this, args as unknown as unknown[]);
+      return hook(this, previous, this, args);
     };
   }
-  return true;
+  if (found !== 3) logger.warn(`HTTP/2 servers: ${3 - found} of ServerHttp2Stream's respond methods were not found on this Node; their responses carry no echo`);
 }
 
 function patchedRespond(previous: Respond, at: 0 | 1): Respond {
@@ -296,7 +342,7 @@ let probed: { connect: unknown; createServer: unknown; createSecureServer: unkno
 
 /** Whether a session from `connect` has its `request` wrapped (on the session, or over our prototype patch). */
 function wrapsSessions(connect: typeof http2.connect): boolean {
-  const duplex = new Duplex({ read() {}, write: (_chunk, _encoding, done) => done() });
+  const duplex = inMemoryDuplex();
   const session = connect('http://probe.invalid', { createConnection: () => duplex });
   try {
     session.on('error', () => {});

@@ -5,14 +5,14 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { getRequestId } from '../../src';
 import { finishedSpans, waitForSpans } from '../support/otel';
 import { useTestScope } from '../support/scope';
-import { closeSession, h2Connect, h2Once, h2Request, type H2TestServer, HTTP2_SERVERS, startH2 } from '../support/h2';
+import { closeSession, h2Connect, h2Once, h2Request, type H2TestServer, startH2 } from '../support/h2';
 
 /**
  * What the SERVER span and the echo say is what Node sent, when it sent it: a respond that throws,
  * a second respond, a file that cannot be opened, the raw headers form. And a pushed stream is part
  * of the request that pushed it.
  */
-if (HTTP2_SERVERS) describe('HTTP/2 servers: the span and the echo record what was sent', () => {
+describe('HTTP/2 servers: the span and the echo record what was sent', () => {
   const scope = useTestScope();
   let servers: H2TestServer[] = [];
   afterEach(async () => {
@@ -176,10 +176,10 @@ if (HTTP2_SERVERS) describe('HTTP/2 servers: the span and the echo record what w
       stream.respond({ ':status': 200 });
       stream.end(String(getRequestId()));
     });
-    // Two fields of one name: sent as two entries of the raw headers form.
+    // Two fields of one name: an array value is sent as two header fields.
     const session = h2Connect(server.url);
     try {
-      const req = session.request([':path', '/', ':method', 'GET', 'x-request-id', 'alice', 'x-request-id', 'bob'] as unknown as http2.OutgoingHttpHeaders);
+      const req = session.request({ ':path': '/', 'x-request-id': ['alice', 'bob'] });
       const got = await new Promise<{ headers: http2.IncomingHttpHeaders; body: string }>((resolve, reject) => {
         let body = '';
         let headers: http2.IncomingHttpHeaders = {};

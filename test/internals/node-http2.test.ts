@@ -1,12 +1,13 @@
 import '../support/otel';
 import * as assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
 import * as http2 from 'node:http2';
 import { SpanKind } from '@opentelemetry/api';
 import { InstrumentationBase } from '@opentelemetry/instrumentation';
 import { patches, sessionFieldsFound, targetOf } from '../../src/internals/node-http2';
 import { finishedSpans, waitForSpans } from '../support/otel';
 import { useTestScope } from '../support/scope';
-import { h2Connect, h2Once, HTTP2_SERVERS, startH2 } from '../support/h2';
+import { h2Connect, h2Once, startH2 } from '../support/h2';
 
 // The module object itself (an `import * as` namespace has read-only bindings).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -91,18 +92,34 @@ describe('internals/node-http2 (the probes of node:http2 that fall back loudly)'
     }
   });
 
-  if (HTTP2_SERVERS) {
-    it('patches the server stream respond methods and the session emit at the first stream (Node 22+)', async () => {
-      scope.instrument();
-      const server = await startH2((s) => s.on('stream', (st) => (st.respond(), st.end())));
-      try {
-        await h2Once(server.url);
-      } finally {
-        await server.close();
-      }
-      assert.deepEqual({ respondMethods: patches().respondMethods, session: patches().session }, { respondMethods: 3, session: true });
+  it(`patches the emit of server sessions (on Http2Session.prototype, from the client probe) on this Node (${process.version})`, async () => {
+    scope.instrument();
+    assert.equal(patches().session, true, 'the Http2Session prototype probe failed: HTTP/2 servers get no ID, no echo and no span');
+    let serverSession: http2.ServerHttp2Session | undefined;
+    const server = await startH2((s) => {
+      s.on('session', (session) => (serverSession = session));
+      s.on('stream', (st) => (st.respond(), st.end()));
     });
-  }
+    try {
+      await h2Once(server.url);
+    } finally {
+      await server.close();
+    }
+    // A ServerHttp2Session.prototype.emit of Node's own would shadow the patch: HTTP/2 servers would be served untouched.
+    assert.notEqual(serverSession?.emit, EventEmitter.prototype.emit, "a server session's emit is not the patched one");
+    assert.equal(Object.prototype.hasOwnProperty.call(Object.getPrototypeOf(serverSession), 'emit'), false, 'ServerHttp2Session.prototype has an emit of its own');
+  });
+
+  it(`patches the server stream respond methods at the first stream on this Node (${process.version})`, async () => {
+    scope.instrument();
+    const server = await startH2((s) => s.on('stream', (st) => (st.respond(), st.end())));
+    try {
+      await h2Once(server.url);
+    } finally {
+      await server.close();
+    }
+    assert.deepEqual({ respondMethods: patches().respondMethods, session: patches().session }, { respondMethods: 3, session: true });
+  });
 
   it('makes no spans of its own when another instrumentation makes HTTP/2 spans', async () => {
     scope.instrument();

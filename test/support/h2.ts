@@ -17,9 +17,6 @@ import * as http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
-/** HTTP/2 servers are instrumented on Node 22+ only (the `http2.server.stream.*` channels); Node 20 has none. */
-export const HTTP2_SERVERS = Number(process.versions.node.split('.')[0]) >= 22;
-
 export const TLS_CERT = readFileSync(join(__dirname, '..', 'fixtures', 'tls-cert.pem'));
 export const TLS_KEY = readFileSync(join(__dirname, '..', 'fixtures', 'tls-key.pem'));
 
