@@ -1,6 +1,7 @@
 import { subscribe } from 'node:diagnostics_channel';
 import type { Server } from 'node:http';
 import { isMainThread } from 'node:worker_threads';
+import { Http2Servers } from './http2-servers';
 import { joinThreads } from './thread-shutdown';
 import { HTTP_SERVER_REQUEST_START } from '../internals/channels';
 
@@ -42,6 +43,7 @@ export function installShutdownHandlers(options: ShutdownOptions): { shutdown: (
     servers.add(server);
     server.once('close', () => servers.delete(server));
   });
+  const http2Servers = new Http2Servers();
 
   let stopping: Promise<void> | undefined;
   const shutdown = (): Promise<void> => (stopping ??= withDeadline(options.shutdown(), options.timeoutMs));
@@ -53,7 +55,7 @@ export function installShutdownHandlers(options: ShutdownOptions): { shutdown: (
     (stoppingThread ??= (async () => {
       const deadline = Date.now() + timeoutMs;
       const left = (): number => Math.max(0, deadline - Date.now());
-      await drain(servers, timeoutMs);
+      await drain(servers, http2Servers, timeoutMs);
       // With nothing in flight any more, wait for the exporter only if what it holds can arrive.
       const flushing = shutdown();
       const hopeless = options.undeliverable?.(left()).then((yes) => (yes ? undefined : never()), never) ?? never();
@@ -89,7 +91,7 @@ export function installShutdownHandlers(options: ShutdownOptions): { shutdown: (
 }
 
 /** Stops accepting connections and waits for the requests in flight, up to `timeoutMs`. */
-function drain(servers: Set<Server>, timeoutMs: number): Promise<void> {
+function drain(servers: Set<Server>, http2Servers: Http2Servers, timeoutMs: number): Promise<void> {
   const closing = [...servers].map(
     (server) =>
       new Promise<void>((resolve) => {
@@ -100,7 +102,7 @@ function drain(servers: Set<Server>, timeoutMs: number): Promise<void> {
         server.once('close', () => clearInterval(sweep));
       }),
   );
-  return withDeadline(Promise.all(closing).then(() => undefined), timeoutMs);
+  return withDeadline(Promise.all([...closing, ...http2Servers.close()]).then(() => undefined), timeoutMs);
 }
 
 /** Resolves when `work` settles or after `ms`, whichever is first; never rejects, never holds the loop open. */
