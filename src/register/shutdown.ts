@@ -21,6 +21,8 @@ export interface ShutdownOptions {
 }
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+/** The longest delay a Node timer takes as given. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Nothing lost at exit, nothing held up:
@@ -45,10 +47,25 @@ export function installShutdownHandlers(options: ShutdownOptions): { shutdown: (
   });
   const http2Servers = new Http2Servers();
 
+  // Node clamps a timer over 2^31-1 ms to 1 ms: an over-long timeout would end the wait at once.
+  const timeoutMs = Math.min(Math.max(0, options.timeoutMs), MAX_TIMER_MS);
   let stopping: Promise<void> | undefined;
-  const shutdown = (): Promise<void> => (stopping ??= withDeadline(options.shutdown(), options.timeoutMs));
+  let stopped = false;
+  const shutdown = (): Promise<void> =>
+    (stopping ??= withDeadline(
+      options.shutdown().finally(() => (stopped = true)),
+      timeoutMs,
+    ));
 
-  process.once('beforeExit', () => void shutdown());
+  // A normal exit waits for the exporter only while what it holds can arrive, and never longer than
+  // the timeout: a collector that never answers or refuses connections would hold the loop open for
+  // the exporter's own timeout and retries (10 s, ~8.5 s).
+  process.once('beforeExit', () => {
+    const hopeless = options.undeliverable?.(timeoutMs).then((yes) => (yes ? undefined : never()), never) ?? never();
+    void withDeadline(Promise.race([shutdown(), hopeless]), timeoutMs).then(() => {
+      if (!stopped) process.exit();
+    });
+  });
 
   let stoppingThread: Promise<void> | undefined;
   const stopThread = (timeoutMs: number): Promise<void> =>
@@ -69,8 +86,8 @@ export function installShutdownHandlers(options: ShutdownOptions): { shutdown: (
     const onSignal = (): void => {
       const appHandlers = process.listenerCount(signal) - 1;
       if (appHandlers > 0) {
-        void flush(options.timeoutMs);
-        workers.flush(options.timeoutMs);
+        void flush(timeoutMs);
+        workers.flush(timeoutMs);
         return;
       }
       process.removeListener(signal, onSignal);
@@ -82,8 +99,8 @@ export function installShutdownHandlers(options: ShutdownOptions): { shutdown: (
         process.kill(process.pid, signal);
       };
       // Kept referenced: until the process dies of the signal, nothing else may end it.
-      const deadline = setTimeout(die, options.timeoutMs);
-      void Promise.all([stopThread(options.timeoutMs), workers.stop(options.timeoutMs)]).finally(die);
+      const deadline = setTimeout(die, timeoutMs);
+      void Promise.all([stopThread(timeoutMs), workers.stop(timeoutMs)]).finally(die);
     };
     process.on(signal, onSignal);
   }
