@@ -1,6 +1,7 @@
 import { subscribe } from 'node:diagnostics_channel';
 import type { Server } from 'node:http';
 import { isMainThread } from 'node:worker_threads';
+import { Http2Servers } from './http2-servers';
 import { joinThreads } from './thread-shutdown';
 import { HTTP_SERVER_REQUEST_START } from '../internals/channels';
 
@@ -20,6 +21,8 @@ export interface ShutdownOptions {
 }
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+/** The longest delay a Node timer takes as given. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Nothing lost at exit, nothing held up:
@@ -42,7 +45,10 @@ export function installShutdownHandlers(options: ShutdownOptions): { shutdown: (
     servers.add(server);
     server.once('close', () => servers.delete(server));
   });
+  const http2Servers = new Http2Servers();
 
+  // Node clamps a timer over 2^31-1 ms to 1 ms: an over-long timeout would end the wait at once.
+  const timeoutMs = Math.min(Math.max(0, options.timeoutMs), MAX_TIMER_MS);
   let stopping: Promise<void> | undefined;
   /** Whether the SDK's shutdown (its last export included) has completed, not merely been waited for. */
   let stopped = false;
@@ -51,7 +57,7 @@ export function installShutdownHandlers(options: ShutdownOptions): { shutdown: (
       options.shutdown().then(() => {
         stopped = true;
       }),
-      options.timeoutMs,
+      timeoutMs,
     ));
 
   let stoppingThread: Promise<void> | undefined;
@@ -59,7 +65,7 @@ export function installShutdownHandlers(options: ShutdownOptions): { shutdown: (
     (stoppingThread ??= (async () => {
       const deadline = Date.now() + timeoutMs;
       const left = (): number => Math.max(0, deadline - Date.now());
-      await drain(servers, timeoutMs);
+      await drain(servers, http2Servers, timeoutMs);
       // With nothing in flight any more, wait for the exporter only if what it holds can arrive.
       const flushing = shutdown();
       const hopeless = options.undeliverable?.(left()).then((yes) => (yes ? undefined : never()), never) ?? never();
@@ -71,14 +77,14 @@ export function installShutdownHandlers(options: ShutdownOptions): { shutdown: (
     process.once('beforeExit', () => void shutdown());
     return { shutdown };
   }
-  process.once('beforeExit', () => exitAfter(Promise.all([stopThread(options.timeoutMs), workers.stop(options.timeoutMs)]), () => stopped, options.timeoutMs));
+  process.once('beforeExit', () => exitAfter(Promise.all([stopThread(timeoutMs), workers.stop(timeoutMs)]), () => stopped, timeoutMs));
 
   for (const signal of SIGNALS) {
     const onSignal = (): void => {
       const appHandlers = process.listenerCount(signal) - 1;
       if (appHandlers > 0) {
-        void flush(options.timeoutMs);
-        workers.flush(options.timeoutMs);
+        void flush(timeoutMs);
+        workers.flush(timeoutMs);
         return;
       }
       process.removeListener(signal, onSignal);
@@ -90,8 +96,8 @@ export function installShutdownHandlers(options: ShutdownOptions): { shutdown: (
         process.kill(process.pid, signal);
       };
       // Kept referenced: until the process dies of the signal, nothing else may end it.
-      const deadline = setTimeout(die, options.timeoutMs);
-      void Promise.all([stopThread(options.timeoutMs), workers.stop(options.timeoutMs)]).finally(die);
+      const deadline = setTimeout(die, timeoutMs);
+      void Promise.all([stopThread(timeoutMs), workers.stop(timeoutMs)]).finally(die);
     };
     process.on(signal, onSignal);
   }
@@ -139,7 +145,7 @@ function nothingNew(before: string[], now: string[]): boolean {
 }
 
 /** Stops accepting connections and waits for the requests in flight, up to `timeoutMs`. */
-function drain(servers: Set<Server>, timeoutMs: number): Promise<void> {
+function drain(servers: Set<Server>, http2Servers: Http2Servers, timeoutMs: number): Promise<void> {
   const closing = [...servers].map(
     (server) =>
       new Promise<void>((resolve) => {
@@ -150,7 +156,7 @@ function drain(servers: Set<Server>, timeoutMs: number): Promise<void> {
         server.once('close', () => clearInterval(sweep));
       }),
   );
-  return withDeadline(Promise.all(closing).then(() => undefined), timeoutMs);
+  return withDeadline(Promise.all([...closing, ...http2Servers.close()]).then(() => undefined), timeoutMs);
 }
 
 /** Resolves when `work` settles or after `ms`, whichever is first; never rejects, never holds the loop open. */
