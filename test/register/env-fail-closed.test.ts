@@ -143,6 +143,40 @@ describe('RID_* property: any value of every variable', function () {
   });
 });
 
+describe('RID_* property in child processes: random environments under @rid/otel/register', function () {
+  this.timeout(120000);
+  it('each app starts and serves within bounded time and memory; a bad trust or propagateTo never trusts or sends', async () => {
+    ensureBuilt();
+    const downstream = http.createServer((req, res) => res.end(JSON.stringify({ received: req.headers['x-request-id'] ?? null })));
+    await new Promise<void>((r) => downstream.listen(0, '127.0.0.1', r));
+    const downstreamUrl = `http://127.0.0.1:${(downstream.address() as import('node:net').AddressInfo).port}/`;
+    const names = ENV_OPTIONS.map((e) => e.env).concat('RID_SHUTDOWN_TIMEOUT_MS');
+    const hostile = fc.oneof(fc.string({ maxLength: 30 }), fc.stringMatching(/^[0-9]{1,22}$/), fc.constantFrom('ture', '*.', 'foo:bar', 'http://x.example', '1000000000', '('));
+    const envs = fc.sample(fc.dictionary(fc.constantFrom(...names), hostile, { minKeys: 2, maxKeys: 6 }), { numRuns: 4, seed: Number(process.env.FC_SEED ?? 424242) });
+    try {
+      for (const raw of envs) {
+        const env = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.replace(/\0/g, '')]));
+        const startedAt = Date.now();
+        const app = await startApp(['--require', '@rid/otel/register', '--max-old-space-size=128'], 'cjs-app.js', { ...env, OTEL_TRACES_EXPORTER: 'none', DOWNSTREAM_URL: downstreamUrl });
+        try {
+          assert.ok(Date.now() - startedAt < 15000, `started in ${Date.now() - startedAt} ms with ${JSON.stringify(env)}`);
+          const res = await get(`${app.url}/fanout`, { 'x-request-id': 'client-chosen-id' });
+          assert.equal(res.status, 200, JSON.stringify(env));
+          const body = JSON.parse(res.body);
+          const warned = (v: string) => app.stderr.some((l) => l.startsWith(`@rid/otel: ignoring ${v}=`));
+          if (warned('RID_TRUST_INCOMING')) assert.notEqual(res.headers[(env.RID_HEADER_NAME ?? 'x-request-id').toLowerCase()], 'client-chosen-id', `untrusted with ${JSON.stringify(env)}`);
+          if (warned('RID_PROPAGATE_TO')) assert.equal(body.viaHttp.received, null, `sent nowhere with ${JSON.stringify(env)}`);
+          for (const line of app.stderr) assert.ok(line.length < 1200, line.slice(0, 200));
+        } finally {
+          await app.stop('SIGKILL');
+        }
+      }
+    } finally {
+      await new Promise((r) => downstream.close(r));
+    }
+  });
+});
+
 describe('RID_* bad values under @rid/otel/register (child processes)', function () {
   this.timeout(60000);
   let downstream: http.Server;
