@@ -10,6 +10,7 @@ import { isQueuedBehindAnother, setResponseHeader } from '../internals/node-http
 import { kindOf } from '../internals/otel';
 import { recordDecision } from '../propagator';
 import { decideRequestIds } from './decide';
+import { countRawHeader } from './raw-headers';
 
 /** What Node publishes on `http.server.request.start`, just before `server.emit('request')`. */
 export interface RequestStartMessage {
@@ -23,7 +24,7 @@ export interface RequestStartMessage {
 /** The `node:http`/`https` server as the core sees it. */
 const httpServer: IncomingAdapter<IncomingMessage, ServerResponse> = {
   header: (request, key) => request.headers[key],
-  headerCount: (request, key) => countHeader(request.rawHeaders, key),
+  headerCount: (request, key) => countRawHeader(request.rawHeaders, key),
   path: requestPath,
   setResponseHeader,
 };
@@ -64,12 +65,6 @@ export function assignRequestIds(message: RequestStartMessage, config: CompiledC
   } catch (err) {
     guard.report('assign', 'could not assign a request ID; the request goes on without one', err);
   }
-}
-
-function countHeader(rawHeaders: string[], key: string): number {
-  let n = 0;
-  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i].toLowerCase() === key) n++;
-  return n;
 }
 
 /**

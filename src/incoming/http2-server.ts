@@ -11,10 +11,11 @@ import { splitAuthority, validPort } from '../outgoing/destination';
 import { recordDecision } from '../propagator';
 import type { Http2IncomingRequest } from '../types';
 import { decideRequestIds } from './decide';
+import { countRawHeader } from './raw-headers';
 
 /** One incoming stream, from its start to its close, kept on the stream (every field set from the start: one shape). */
 class Exchange {
-  /** The echo headers the core asked for, `[key, value, …]`, added in the first `respond*()`. */
+  /** The echo headers the core asked for, `[key, value, …]`, added in each `respond*()` call until one succeeds. */
   echo: string[] | undefined = undefined;
   state: RequestIdState | undefined = undefined;
   /** The context the handler and the stream's listeners run in: the SERVER span (when we make one) and the request's state. */
@@ -46,7 +47,7 @@ class Http2Request implements Http2IncomingRequest {
 /** The `node:http2` server as the core sees it. Node joins a repeated header into one value; the raw list counts them. */
 const http2Server: IncomingAdapter<Http2Request, Exchange> = {
   header: (request, key) => request.headers[key],
-  headerCount: (request, key) => countRaw(request.rawHeaders, key) || (request.headers[key] === undefined ? 0 : 1),
+  headerCount: (request, key) => countRawHeader(request.rawHeaders, key) || (request.headers[key] === undefined ? 0 : 1),
   path: requestPath,
   setResponseHeader: (exchange, _name, key, value) => {
     // HTTP/2 header names are lower case on the wire.
@@ -218,22 +219,11 @@ function withEcho(headers: OutgoingHttpHeaders | undefined, echo: readonly strin
 function withEchoRaw(headers: readonly unknown[], echo: readonly string[]): unknown[] | undefined {
   let sent: unknown[] | undefined;
   for (let i = 0; i < echo.length; i += 2) {
-    if (countRaw(headers, echo[i], true) > 0) continue;
+    if (countRawHeader(headers, echo[i]) > 0) continue;
     sent ??= headers.slice();
     sent.push(echo[i], echo[i + 1]);
   }
   return sent;
-}
-
-/** How many times `key` (lower case) is named in a raw `[name, value, …]` list. */
-function countRaw(raw: readonly unknown[] | undefined, key: string, anyCase = false): number {
-  if (raw === undefined) return 0;
-  let n = 0;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i];
-    if (name === key || (anyCase && typeof name === 'string' && name.length === key.length && name.toLowerCase() === key)) n++;
-  }
-  return n;
 }
 
 const ASSIGN_FAILED = 'could not assign a request ID to an HTTP/2 stream; it goes on without one';
