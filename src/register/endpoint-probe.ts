@@ -1,5 +1,9 @@
-import { connect } from 'node:net';
+import * as net from 'node:net';
 import type { TcpTarget } from './otlp-endpoint';
+
+// Taken once at load: apps and their tests patch net.connect to count their own connections
+// (Node's test-http2-client-port-80.js expects exactly 1), and this probe is not theirs.
+const connect = net.connect;
 
 /** Answers that mean nothing sent there now could arrive: no one listens, or there is no such host or route. */
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH']);

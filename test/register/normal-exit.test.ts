@@ -17,12 +17,12 @@ describe('a normal exit under @rid/otel/register (child processes)', function ()
     apps = [];
   });
 
-  async function run(nodeArgs: string[], env: Record<string, string>): Promise<{ beforeExit: number; exitAfterMs: number; work: boolean; app: ChildApp }> {
+  async function run(nodeArgs: string[], env: Record<string, string>): Promise<{ beforeExit: number; exitAfterMs: number; netConnects: number; work: boolean; app: ChildApp }> {
     const app = await startApp(nodeArgs, 'before-exit-app.js', env);
     apps.push(app);
     const { code } = await app.exited;
     assert.equal(code, 0, app.stderr.join('\n'));
-    const last = app.messages.find((m) => 'beforeExit' in m) as { beforeExit: number; exitAfterMs: number } | undefined;
+    const last = app.messages.find((m) => 'beforeExit' in m) as { beforeExit: number; exitAfterMs: number; netConnects: number } | undefined;
     assert.ok(last, `the app's exit listener ran: ${app.stdout.join('\n')}`);
     return { ...last, work: app.messages.some((m) => m.work === 'done'), app };
   }
@@ -50,6 +50,9 @@ describe('a normal exit under @rid/otel/register (child processes)', function ()
     await new Promise((r) => closed.close(r));
     const result = await run(REGISTER, { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, RID_SHUTDOWN_TIMEOUT_MS: '3000' });
     assert.equal(result.beforeExit, 1);
+    // The exit's probe of the collector (register/endpoint-probe.ts) is ours: an app that counts
+    // its own net.connect calls, as Node's test-http2-client-port-80.js does, must not see it.
+    assert.equal(result.netConnects, (await run([], {})).netConnects, 'net.connect calls the app saw');
     // The exporter's retries alone took about 8 s here before; the bound is the shutdown timeout.
     assert.ok(result.exitAfterMs < 3000, `exited ${result.exitAfterMs} ms after start`);
   });
