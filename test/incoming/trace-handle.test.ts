@@ -5,7 +5,10 @@ import type * as http2 from 'node:http2';
 import { SpanKind, trace } from '@opentelemetry/api';
 import { getRequestId, RequestIdConfigError } from '../../src';
 import { configFromEnv } from '../../src/register/env-config';
-import { waitForSpans } from '../support/otel';
+import { diagLines, httpInstrumentation, provider, waitForSpans } from '../support/otel';
+import { InMemorySpanExporter, simpleProcessor } from '../support/sdk-compat';
+import { TracerProvider } from '@opentelemetry/sdk-trace';
+import { RequestIdTraceIdGenerator, withRequestId } from '../../src';
 import { useTestScope } from '../support/scope';
 import { get as tracedGet, startServer, type TestServer } from '../support/http';
 import { h2Once as tracedH2Once, startH2, type H2TestServer } from '../support/h2';
@@ -314,6 +317,44 @@ describe('the request ID as the trace handle', () => {
       assert.match(lines[1], /RID_TRACE_RESPONSE="always".*false.*RID_TRACE_RESPONSE=traceresponse/);
       assert.equal(config.traceIdFromRequestId, false);
       assert.equal(config.traceResponse, false);
+    });
+  });
+
+  describe('set-up: who chooses the trace ID', () => {
+    it('withRequestId() installs RequestIdTraceIdGenerator; an idGenerator of yours is kept, with one line when the config needs ours', () => {
+      // Each withRequestId() call makes a RequestIdInstrumentation, enabled: disabled once read.
+      const made = (config: ReturnType<typeof withRequestId>) => {
+        for (const i of config.instrumentations) (i as { disable(): void }).disable();
+        return config.idGenerator;
+      };
+      assert.ok(made(withRequestId({})) instanceof RequestIdTraceIdGenerator);
+      const yours = { generateTraceId: () => '1'.repeat(32), generateSpanId: () => '1'.repeat(16) };
+      assert.equal(made(withRequestId({ idGenerator: yours })), yours);
+      assert.equal(diagLines.filter((l) => l.message.includes('cannot apply')).length, 0, 'nothing to say without trace_id');
+      assert.equal(made(withRequestId({ idGenerator: yours }, { algorithm: 'trace_id' })), yours);
+      const lines = diagLines.filter((l) => l.message.includes("algorithm 'trace_id' and traceIdFromRequestId cannot apply"));
+      assert.equal(lines.length, 1);
+      assert.equal(lines[0].level, 'warn');
+    });
+
+    it('a SERVER span from a tracer provider without it: the ID stays a trace-shaped ID, said once through diag, and no other trace takes it', async () => {
+      const exporter = new InMemorySpanExporter();
+      const plain = new TracerProvider({ spanProcessors: [simpleProcessor(exporter)] });
+      httpInstrumentation.setTracerProvider(plain);
+      try {
+        scope.instrument({ algorithm: 'trace_id' });
+        const app = await scope.serve((_req, res) => res.end());
+        const a = (await get(app.url)).headers['x-request-id'] as string;
+        await get(app.url);
+        assert.match(a, HEX32);
+        const warned = diagLines.filter((l) => l.message.includes('did not take the trace ID chosen for it'));
+        assert.equal(warned.length, 1, JSON.stringify(diagLines));
+        const other = trace.getTracer('test').startSpan('unrelated');
+        other.end();
+        assert.notEqual(other.spanContext().traceId, a);
+      } finally {
+        httpInstrumentation.setTracerProvider(provider);
+      }
     });
   });
 });
