@@ -11,7 +11,7 @@ import { kindOf } from '../internals/otel';
 import { recordDecision } from '../propagator';
 import { decideRequestIds } from './decide';
 import { countRawHeader } from './raw-headers';
-import { checkTraceIdTaken, serverTimingEntry, traceContextValue } from './trace-handle';
+import { checkTraceIdTaken, expireNextTraceId, serverTimingEntry, traceContextValue } from './trace-handle';
 import type { TraceResponse } from '../types';
 
 /** What Node publishes on `http.server.request.start`, just before `server.emit('request')`. */
@@ -63,12 +63,16 @@ export function assignRequestIds(message: RequestStartMessage, config: CompiledC
       recordDecision(request, state);
       // 'Expect' requests may go to 'checkContinue'/'checkExpectation' listeners instead of
       // 'request' ones, where ours never runs: enter the store here, before Node emits either.
-      if (request.headers.expect !== undefined) requestIdStorage.enterWith(state);
+      if (request.headers.expect !== undefined) {
+        requestIdStorage.enterWith(state);
+        expireNextTraceId();
+      }
       if (isQueuedBehindAnother(message.socket, message.response)) keepOwnContext(message.response, state);
     }
     if (state !== undefined && config.traceResponse !== false) (message.response as WithTraceResponse)[TRACE_RESPONSE] = config.traceResponse;
     attachSpanListener(message.server);
   } catch (err) {
+    expireNextTraceId();
     guard.report('assign', 'could not assign a request ID; the request goes on without one', err);
   }
 }

@@ -11,7 +11,7 @@ import { splitAuthority, validPort } from '../outgoing/destination';
 import { recordDecision } from '../propagator';
 import type { Http2IncomingRequest, TraceResponse } from '../types';
 import { decideRequestIds } from './decide';
-import { checkTraceIdTaken, serverTimingEntry, traceContextValue } from './trace-handle';
+import { checkTraceIdTaken, expireNextTraceId, serverTimingEntry, traceContextValue } from './trace-handle';
 import { countRawHeader } from './raw-headers';
 
 /** One incoming stream, from its start to its close, kept on the stream (every field set from the start: one shape). */
@@ -106,6 +106,7 @@ export class Http2ServerAdapter {
       stream.once('close', onStreamClose);
       recordBaseListeners(stream);
     } catch (err) {
+      expireNextTraceId();
       this.guard.report('h2:assign', ASSIGN_FAILED, err);
     }
   };

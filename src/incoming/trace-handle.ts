@@ -9,8 +9,10 @@ import type { HookRequest, IncomingAdapter } from '../internal-types';
  * HttpInstrumentation starts it in the `'request'` emit that follows `http.server.request.start`,
  * and the HTTP/2 adapter right after deciding. When the trace ID must be one we chose, the
  * decision leaves it here, and TraceIdGenerator (trace-id-generator.ts) hands it to the next root
- * span, which is that SERVER span. Whatever is left when the stack unwinds is stale: a microtask
- * clears it, so no other trace ever takes a request's trace ID.
+ * span, which is that SERVER span. The adapter clears what is left once that span has started
+ * (checkTraceIdTaken); where no span may start (HTTP/1.1's `Expect` requests, which go to
+ * `'checkContinue'`), a microtask clears it (expireNextTraceId): never on every request, since
+ * queueMicrotask makes an async resource, with the async hooks every AsyncLocalStorage enables.
  *
  * Symbol.for: the copy of this package that decides and the one whose generator the SDK holds may
  * differ (two versions in node_modules).
@@ -64,7 +66,11 @@ function clearNextTraceId(): void {
 function setNextTraceId(id: string, owner: unknown): void {
   slot.id = id;
   slot.owner = owner;
-  queueMicrotask(clearNextTraceId);
+}
+
+/** For a request whose SERVER span may never start: whatever is left is cleared once the stack unwinds. */
+export function expireNextTraceId(): void {
+  if (slot.id !== undefined) queueMicrotask(clearNextTraceId);
 }
 
 /** Header lookups through the transport's adapter, for the configured propagators' extract. */
