@@ -32,6 +32,8 @@
  *   sdk-als         (1) + that subscriber entering a second AsyncLocalStorage for the request
  *   sdk-otelctx     (1) + the request's state put in the OTel context instead, by a propagator's extract
  *   sdk-prepend     (1) + a no-op 'request' listener prepended on the server
+ *   rid-trace-id, rid-from-id, rid-trace-response: (2) with algorithm 'trace_id', traceIdFromRequestId,
+ *                   traceResponse 'both' (and RequestIdTraceIdGenerator in the SDK): what each option costs
  *
  * HTTP/2 variants (h2c, `http2.createServer` and its core `'stream'` API; bench/h2-server.ts runs
  * them under Node 22+, the lines with HTTP/2 diagnostics channels):
@@ -81,7 +83,7 @@ let exporter: { exported: number } | undefined;
 let flushable: Flushable | undefined;
 
 /* eslint-disable @typescript-eslint/no-require-imports */
-function startSdk(withRequestIdLayer: 'none' | 'instrumentation' | 'register'): void {
+function startSdk(withRequestIdLayer: 'none' | 'instrumentation' | 'register', ridConfig?: object): void {
   const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
   const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
   const { DiscardingExporter, batchProcessor } = require('./lib/otel') as typeof import('./lib/otel');
@@ -107,9 +109,12 @@ function startSdk(withRequestIdLayer: 'none' | 'instrumentation' | 'register'): 
     const instrumentations: unknown[] = [new HttpInstrumentation()];
     if (withRequestIdLayer === 'instrumentation') {
       const { RequestIdInstrumentation } = require(SRC) as typeof import('../src');
-      instrumentations.push(new RequestIdInstrumentation());
+      instrumentations.push(new RequestIdInstrumentation(ridConfig));
     }
-    sdk = new NodeSDK({ instrumentations: instrumentations as never, spanProcessors: [bsp as never], textMapPropagator: otelPropagator });
+    // The trace-handle variants need the generator withRequestId() and register install; they pay for it.
+    const idGenerator =
+      ridConfig === undefined ? undefined : new (fromSrc<typeof import('../src/trace-id-generator')>('trace-id-generator').RequestIdTraceIdGenerator)();
+    sdk = new NodeSDK({ instrumentations: instrumentations as never, spanProcessors: [bsp as never], textMapPropagator: otelPropagator, idGenerator });
   }
   sdk.start();
 }
@@ -129,6 +134,18 @@ switch (kind) {
     break;
   case 'rid':
     startSdk('instrumentation');
+    handler = plainHandler;
+    break;
+  case 'rid-trace-id':
+    startSdk('instrumentation', { algorithm: 'trace_id' });
+    handler = plainHandler;
+    break;
+  case 'rid-from-id':
+    startSdk('instrumentation', { traceIdFromRequestId: true });
+    handler = plainHandler;
+    break;
+  case 'rid-trace-response':
+    startSdk('instrumentation', { traceResponse: 'both' });
     handler = plainHandler;
     break;
   case 'register':

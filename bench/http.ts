@@ -8,6 +8,7 @@
  *   ... bench/http.ts --servers sdk,sdk-header --pairs sdk-header/sdk     # an ad-hoc comparison
  *   ... bench/http.ts --profile rid,register                              # CPU profiles instead of rounds
  *   ... bench/http.ts --incoming-id                                       # requests carry a valid X-Request-Id
+ *   ... bench/http.ts --incoming-uuid                                     # the same, a UUID (traceIdFromRequestId's case)
  *
  * Method (bench/README.md): every server runs as `--replicas` child processes (bench/http-server.ts),
  * all running for the whole benchmark. This process is only the load generator: keep-alive
@@ -51,7 +52,8 @@ const REPLICAS = intOption('--replicas', SMOKE ? 1 : 2, 1, 16);
 const MAX_SECONDS = intOption('--max-seconds', SMOKE ? 120 : 1800, 5, 36_000);
 const PROFILE = option('--profile', '');
 const PROFILE_REQUESTS = intOption('--profile-requests', SMOKE ? 500 : 60_000, 100, 10_000_000);
-const INCOMING_ID = flag('--incoming-id');
+const INCOMING_UUID = flag('--incoming-uuid');
+const INCOMING_ID = flag('--incoming-id') || INCOMING_UUID;
 const PIN = !flag('--no-pin');
 const OUT = option('--out', join(__dirname, 'results', SMOKE ? 'smoke' : '', 'http.json'));
 
@@ -61,6 +63,9 @@ const LABELS: Record<string, string> = {
   sdk: '(1) NodeSDK + HttpInstrumentation',
   rid: '(2) = (1) + RequestIdInstrumentation',
   register: '(3) register set-up (discarding exporter)',
+  'rid-trace-id': "(2) with algorithm 'trace_id'",
+  'rid-from-id': '(2) with traceIdFromRequestId',
+  'rid-trace-response': "(2) with traceResponse 'both'",
   manual: '(4) = (1) + hand-written minimum',
   'manual-b': "(4') A/A copy of (4)",
   'manual-lower': "(4) with setHeader('x-request-id')",
@@ -88,6 +93,9 @@ const DEFAULT_PAIRS: Pair[] = [
   { num: 'manual', den: 'sdk', label: '(4)/(1) hand-written minimum vs NodeSDK' },
   { num: 'rid', den: 'sdk', label: '(2)/(1) RequestIdInstrumentation vs NodeSDK' },
   { num: 'manual-b', den: 'manual', label: "(4')/(4) A/A noise floor" },
+  { num: 'rid-trace-id', den: 'rid', label: "trace_id vs uuid (the default algorithm)", target: 1.0 },
+  { num: 'rid-from-id', den: 'rid', label: 'traceIdFromRequestId vs (2)', target: 1.0 },
+  { num: 'rid-trace-response', den: 'rid', label: "traceResponse 'both' vs (2)" },
   { num: 'sdk-header', den: 'sdk', label: '(1) + setHeader vs (1)' },
   { num: 'sdk-header-lower', den: 'sdk', label: "(1) + setHeader('x-request-id') vs (1)" },
   { num: 'sdk-header-store', den: 'sdk', label: '(1) + response-header store vs (1)' },
@@ -108,7 +116,7 @@ const PAIRS: Pair[] = (() => {
 })();
 
 /** Servers that must echo a request ID: a response without one means the set-up is broken. */
-const ECHOES_ID = new Set(['rid', 'register', 'manual', 'manual-b', 'manual-lower']);
+const ECHOES_ID = new Set(['rid', 'register', 'manual', 'manual-b', 'manual-lower', 'rid-trace-id', 'rid-from-id', 'rid-trace-response']);
 const echoesId = (variant: string): boolean => ECHOES_ID.has(variant.split('@')[0]);
 
 const deadline = Date.now() + MAX_SECONDS * 1000;
@@ -118,7 +126,8 @@ function remainingMs(): number {
   return left;
 }
 
-const requestHeaders = INCOMING_ID ? { 'X-Request-Id': 'bench-4f1c2a9e7b3d4c8e' } : undefined;
+// --incoming-uuid: a UUID, which traceIdFromRequestId turns into the trace ID (its costly case).
+const requestHeaders = INCOMING_ID ? { 'X-Request-Id': INCOMING_UUID ? '3f2504e0-4f89-41d3-9a0c-0305e82c3301' : 'bench-4f1c2a9e7b3d4c8e' } : undefined;
 
 /** One client per server process, its connections kept open for the whole benchmark. */
 const clients = new Map<ServerProcess, KeepAliveClient>();

@@ -2,6 +2,7 @@ export { RequestIdInstrumentation } from './instrumentation';
 export { getRequestId } from './context/request-state';
 export { runWithRequestId } from './context/run-with-request-id';
 export { RequestIdPropagator, type RequestIdPropagatorConfig } from './propagator';
+export { RequestIdTraceIdGenerator } from './trace-id-generator';
 export { RequestIdSpanProcessor, type RequestIdSpanProcessorConfig } from './span-processor';
 export { RequestIdLogRecordProcessor, type RequestIdLogRecordProcessorConfig } from './log-record-processor';
 export { withRequestId } from './with-request-id';
@@ -45,6 +46,7 @@ export type {
   RequestIdRule,
   RequestMatcher,
   RequestPredicate,
+  TraceResponse,
   TrustIncoming,
   VendorName,
 } from './types';

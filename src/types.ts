@@ -27,6 +27,9 @@ export interface CustomVendor {
   attributeName?: string;
 }
 
+/** Where the SERVER span's trace context goes in the response: the W3C `traceresponse` header, `Server-Timing: traceparent;desc="…"`, both, or nowhere. */
+export type TraceResponse = 'traceresponse' | 'server-timing' | 'both' | false;
+
 /** A built-in algorithm name, or a function that returns a new ID (guarded: see README). */
 export type RequestIdAlgorithm = AlgorithmName | (() => string);
 
@@ -98,7 +101,7 @@ export interface RequestIdInstrumentationConfig extends InstrumentationConfig {
   headerName?: string;
   /** Echo the ID in the response header. Default `true`. */
   includeInResponse?: boolean;
-  /** How new IDs are made: `'uuid'` (v4, default), `'uuidv7'`, `'nanoid'`, `'range_id'`, `'ksuid'`, or a function. */
+  /** How new IDs are made: `'uuid'` (v4, default), `'uuidv7'`, `'nanoid'`, `'range_id'`, `'ksuid'`, `'trace_id'` (the request's trace ID), or a function. */
   algorithm?: RequestIdAlgorithm;
   /** `range_id` settings: `charSet` (at least 6 distinct printable ASCII characters, default the 62 alphanumerics) and `length` (at least 6, default 16). */
   rangeId?: RangeIdOptions;
@@ -122,4 +125,8 @@ export interface RequestIdInstrumentationConfig extends InstrumentationConfig {
   captureVendorRequestIds?: boolean | readonly VendorName[];
   /** Vendors of your own, recorded like the built-in ones: `{ name, hosts, headers, attributeName? }`. Default none. */
   customVendors?: readonly CustomVendor[];
+  /** A trusted incoming ID of 32 hex characters or a UUID becomes the trace ID of the request's trace, when no trace context came. Default `false`. */
+  traceIdFromRequestId?: boolean;
+  /** Send the SERVER span's trace context in every response: `'traceresponse'`, `'server-timing'`, `'both'`, or `false` (default: trace IDs stay private). */
+  traceResponse?: TraceResponse;
 }

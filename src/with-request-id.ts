@@ -1,4 +1,4 @@
-import type { TextMapPropagator } from '@opentelemetry/api';
+import { diag, type TextMapPropagator } from '@opentelemetry/api';
 import type { NodeSDKConfiguration } from '@opentelemetry/sdk-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { appPackageName } from './app-package';
@@ -7,6 +7,7 @@ import { propagatorFromEnv, spanProcessorsFromEnv } from './register/otel-env';
 import { logRecordProcessorsWithRequestId } from './register/otel-logs-env';
 import { RequestIdPropagator } from './propagator';
 import { RequestIdSpanProcessor } from './span-processor';
+import { RequestIdTraceIdGenerator } from './trace-id-generator';
 import type { RequestIdInstrumentationConfig } from './types';
 
 /**
@@ -22,7 +23,7 @@ import type { RequestIdInstrumentationConfig } from './types';
 export function withRequestId<T extends Partial<NodeSDKConfiguration>>(
   sdkConfig: T = {} as T,
   config: RequestIdInstrumentationConfig = {},
-): T & Pick<NodeSDKConfiguration, 'instrumentations' | 'spanProcessors' | 'textMapPropagator' | 'logRecordProcessors'> {
+): T & Pick<NodeSDKConfiguration, 'instrumentations' | 'spanProcessors' | 'textMapPropagator' | 'logRecordProcessors' | 'idGenerator'> {
   const instrumentation = new RequestIdInstrumentation(config);
   const propagator = new RequestIdPropagator({ headerName: config.headerName, validation: config.validation });
   const stamp = new RequestIdSpanProcessor({ attributeName: config.attributeName });
@@ -44,15 +45,26 @@ export function withRequestId<T extends Partial<NodeSDKConfiguration>>(
     textMapPropagator = new CompositePropagator({ propagators: [sdkConfig.textMapPropagator, propagator] });
   }
 
+  if (sdkConfig.idGenerator !== undefined && choosesTraceIds(config)) {
+    diag.warn("@rid/otel: algorithm 'trace_id' and traceIdFromRequestId cannot apply: your idGenerator is kept, and request IDs do not become trace IDs (leave idGenerator out, or wrap yours: new RequestIdTraceIdGenerator(yours))");
+  }
+
   return {
     ...sdkConfig,
     ...namedAfterApp(sdkConfig),
+    // Chooses the trace ID of a request's SERVER span when the config asks (trace-id-generator.ts); every other ID is the SDK's.
+    idGenerator: sdkConfig.idGenerator ?? new RequestIdTraceIdGenerator(),
     instrumentations: [...(sdkConfig.instrumentations ?? []), instrumentation],
     // An empty list means "no exporter" (OTEL_TRACES_EXPORTER=none): stamping would be wasted work.
     spanProcessors: processors.length === 0 ? [] : [stamp, ...processors],
     textMapPropagator,
     logRecordProcessors: logRecordProcessorsWithRequestId(config.attributeName, sdkConfig),
   };
+}
+
+/** Whether the config makes a request's trace ID (`trace_id`, here or in a rule, or `traceIdFromRequestId`). */
+function choosesTraceIds(config: RequestIdInstrumentationConfig): boolean {
+  return config.algorithm === 'trace_id' || config.traceIdFromRequestId === true || (config.rules ?? []).some((r) => r?.algorithm === 'trace_id');
 }
 
 /**

@@ -4,7 +4,7 @@ import { compilePropagateTo, type DestinationPolicy } from './propagate-to';
 import { compileMatchers, type CompiledMatcher } from './matchers';
 import { compileTrust, type TrustPolicy } from './trust';
 import type { Guard } from '../diag';
-import type { RangeIdOptions, RequestIdAlgorithm, RequestIdInstrumentationConfig, RequestIdRule } from '../types';
+import type { RangeIdOptions, RequestIdAlgorithm, RequestIdInstrumentationConfig, RequestIdRule, TraceResponse } from '../types';
 import { compileValidation, isAcceptable, type ValidationPolicy } from './validation';
 import { compileVendorTable } from './vendors';
 import type { VendorTable } from '../capture/host-table';
@@ -19,6 +19,8 @@ export interface CompiledRule {
   readonly headerKey: string;
   readonly includeInResponse: boolean;
   readonly generate: IdGenerator;
+  /** `algorithm: 'trace_id'`: a new ID is the request's trace ID (incoming/trace-handle.ts). */
+  readonly traceId: boolean;
   readonly attributeName: string;
   readonly originalAttributeName: string;
   /** Route rules only. */
@@ -39,7 +41,13 @@ export interface CompiledConfig {
   readonly captureAwsRequestIds: boolean;
   /** The vendors whose response IDs are recorded (AWS included), or undefined when none is. */
   readonly vendorTable: VendorTable | undefined;
+  /** A reused 32-hex or UUID incoming ID starts the request's trace. */
+  readonly traceIdFromRequestId: boolean;
+  /** The SERVER span's trace context in the response, or false. */
+  readonly traceResponse: TraceResponse;
 }
+
+const TRACE_RESPONSES: readonly unknown[] = [false, 'traceresponse', 'server-timing', 'both'];
 
 // RFC 9110 token characters.
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -64,6 +72,7 @@ export function compileConfig(config: RequestIdInstrumentationConfig, guard: Gua
     headerKey: headerName.toLowerCase(),
     includeInResponse,
     generate: compileGenerator('', algorithm, config.rangeId, validation, guard),
+    traceId: algorithm === 'trace_id',
     attributeName,
     originalAttributeName,
   };
@@ -84,7 +93,25 @@ export function compileConfig(config: RequestIdInstrumentationConfig, guard: Gua
     customVendors: config.customVendors,
     ourHeaders: outgoing.map((h) => h.key),
   });
-  return { global, globalOnly: [global], routes, validation, trust, ignore, outgoing, propagateTo, captureAwsRequestIds, vendorTable };
+  const traceIdFromRequestId = booleanOption('traceIdFromRequestId', config.traceIdFromRequestId ?? false);
+  const traceResponse = config.traceResponse ?? false;
+  if (!TRACE_RESPONSES.includes(traceResponse)) {
+    throw new RequestIdConfigError('traceResponse', traceResponse, "one of 'traceresponse', 'server-timing', 'both', or false");
+  }
+  return {
+    global,
+    globalOnly: [global],
+    routes,
+    validation,
+    trust,
+    ignore,
+    outgoing,
+    propagateTo,
+    captureAwsRequestIds,
+    vendorTable,
+    traceIdFromRequestId,
+    traceResponse,
+  };
 }
 
 function compileRule(
@@ -110,6 +137,7 @@ function compileRule(
     generate: inheritsGenerator
       ? global.generate
       : compileGenerator(`${prefix}.`, rule.algorithm ?? config.algorithm ?? 'uuid', rule.rangeId ?? config.rangeId, validation, guard),
+    traceId: inheritsGenerator ? global.traceId : (rule.algorithm ?? config.algorithm) === 'trace_id',
     attributeName,
     originalAttributeName: `${attributeName}.original`,
     match: compileMatchers(`${prefix}.match`, rule.match),

@@ -1,13 +1,14 @@
 import { RequestIdConfigError } from '../config/errors';
 import { ksuid } from './ksuid';
 import { nanoid } from './nanoid';
+import { randomTraceId } from './trace-id';
 import { createRangeIdGenerator, resolveRangeIdOptions } from './range-id';
 import { uuidV4 } from './uuid';
 import { uuidV7 } from './uuidv7';
 
-export type AlgorithmName = 'uuid' | 'uuidv7' | 'nanoid' | 'range_id' | 'ksuid';
+export type AlgorithmName = 'uuid' | 'uuidv7' | 'nanoid' | 'range_id' | 'ksuid' | 'trace_id';
 
-export const ALGORITHMS: readonly AlgorithmName[] = Object.freeze(['uuid', 'uuidv7', 'nanoid', 'range_id', 'ksuid'] as const);
+export const ALGORITHMS: readonly AlgorithmName[] = Object.freeze(['uuid', 'uuidv7', 'nanoid', 'range_id', 'ksuid', 'trace_id'] as const);
 
 export interface RangeIdOptions {
   /** at least 6 distinct chars, printable ASCII 0x21-0x7E only (duplicates are ignored), at most 256 chars */
@@ -61,5 +62,8 @@ export function createGenerator(algorithm: AlgorithmName, rangeId?: RangeIdOptio
       return nanoid;
     case 'ksuid':
       return ksuid;
+    case 'trace_id':
+      // A request's decision takes its trace's ID instead (incoming/trace-handle.ts); this is the ID's shape.
+      return randomTraceId;
   }
 }

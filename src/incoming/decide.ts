@@ -3,6 +3,7 @@ import { isAcceptable, makeSafe } from '../config/validation';
 import type { RequestIdState } from '../context/request-state';
 import type { Guard } from '../diag';
 import type { HookRequest, IncomingAdapter } from '../internal-types';
+import { requestTraceId, seedTraceFromRequestId } from './trace-handle';
 
 /** The core's answer for one incoming exchange: `null` for an ignored request, else its state (`undefined` if none). */
 export type Decision = RequestIdState | null | undefined;
@@ -49,11 +50,12 @@ function applyRule<Req extends HookRequest, Res>(
   let id: string;
   let original: string | undefined;
   if (incoming === undefined || incoming === '') {
-    id = rule.generate();
+    id = rule.traceId ? requestTraceId(adapter, request) : rule.generate();
   } else if (typeof incoming === 'string' && isReusable(adapter, incoming, request, rule, config, guard)) {
     id = incoming;
+    if (config.traceIdFromRequestId) seedTraceFromRequestId(adapter, request, incoming);
   } else {
-    id = rule.generate();
+    id = rule.traceId ? requestTraceId(adapter, request) : rule.generate();
     original = makeSafe(typeof incoming === 'string' ? incoming : incoming.join(', '));
   }
   if (rule.includeInResponse) adapter.setResponseHeader(response, rule.headerName, rule.headerKey, id);

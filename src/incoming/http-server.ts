@@ -1,16 +1,18 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { context, SpanKind, trace } from '@opentelemetry/api';
+import { context, SpanKind, trace, type Span } from '@opentelemetry/api';
 import type { CompiledConfig } from '../config/compile-config';
 import { requestPath } from '../config/matchers';
 import { currentState, enterRequestState, requestIdStorage, stampServerSpan, STATE, stateOf, type RequestIdState, type WithState } from '../context/request-state';
 import type { Guard } from '../diag';
 import type { IncomingAdapter } from '../internal-types';
-import { isQueuedBehindAnother, setResponseHeader } from '../internals/node-http';
+import { appendAtHead, isQueuedBehindAnother, setResponseHeader } from '../internals/node-http';
 import { kindOf } from '../internals/otel';
 import { recordDecision } from '../propagator';
 import { decideRequestIds } from './decide';
 import { countRawHeader } from './raw-headers';
+import { checkTraceIdTaken, expireNextTraceId, serverTimingEntry, traceContextValue } from './trace-handle';
+import type { TraceResponse } from '../types';
 
 /** What Node publishes on `http.server.request.start`, just before `server.emit('request')`. */
 export interface RequestStartMessage {
@@ -33,6 +35,9 @@ const httpServer: IncomingAdapter<IncomingMessage, ServerResponse> = {
 // request, so a header never gets two IDs.
 const SPAN_LISTENER = Symbol.for('@rid/otel.span-listener');
 type WithListener = Server & { [SPAN_LISTENER]?: true };
+// The response's `traceResponse` mode, read by the span listener, which may be another copy's.
+const TRACE_RESPONSE = Symbol.for('@rid/otel.trace-response.v1');
+type WithTraceResponse = ServerResponse & { [TRACE_RESPONSE]?: Exclude<TraceResponse, false> };
 
 /**
  * The `node:http` adapter, on `http.server.request.start`: the core (decide.ts) decides the
@@ -58,11 +63,16 @@ export function assignRequestIds(message: RequestStartMessage, config: CompiledC
       recordDecision(request, state);
       // 'Expect' requests may go to 'checkContinue'/'checkExpectation' listeners instead of
       // 'request' ones, where ours never runs: enter the store here, before Node emits either.
-      if (request.headers.expect !== undefined) requestIdStorage.enterWith(state);
+      if (request.headers.expect !== undefined) {
+        requestIdStorage.enterWith(state);
+        expireNextTraceId();
+      }
       if (isQueuedBehindAnother(message.socket, message.response)) keepOwnContext(message.response, state);
     }
+    if (state !== undefined && config.traceResponse !== false) (message.response as WithTraceResponse)[TRACE_RESPONSE] = config.traceResponse;
     attachSpanListener(message.server);
   } catch (err) {
+    expireNextTraceId();
     guard.report('assign', 'could not assign a request ID; the request goes on without one', err);
   }
 }
@@ -96,8 +106,8 @@ function attachSpanListener(server: WithListener): void {
   server.prependListener('request', enterRequest);
 }
 
-/** Makes the request's state current for its handler and stamps the SERVER span. */
-function enterRequest(request: IncomingMessage & WithState): void {
+/** Makes the request's state current for its handler, stamps the SERVER span, and adds its trace context to the response. */
+function enterRequest(request: IncomingMessage & WithState, response: WithTraceResponse): void {
   const state = request[STATE];
   if (state === undefined) return;
   try {
@@ -106,13 +116,25 @@ function enterRequest(request: IncomingMessage & WithState): void {
     state.context = active;
     const span = trace.getSpan(active);
     enterRequestState(active, span, state);
+    checkTraceIdTaken(span);
     // RequestIdSpanProcessor stamps it at start when it can; without HttpInstrumentation another
     // span may be active here, and only a SERVER span is ours to stamp.
-    if (span === undefined || state.serverSpan !== undefined) return;
-    const kind = kindOf(span);
-    if (kind !== undefined && kind !== SpanKind.SERVER) return;
-    stampServerSpan(span, state);
+    if (span === undefined) return;
+    if (state.serverSpan === undefined) {
+      const kind = kindOf(span);
+      if (kind !== undefined && kind !== SpanKind.SERVER) return;
+      stampServerSpan(span, state);
+    }
+    const mode = response[TRACE_RESPONSE];
+    if (mode !== undefined) addTraceResponse(response, state.serverSpan ?? span, mode);
   } catch {
     // Never let span bookkeeping fail the request.
   }
+}
+
+/** The SERVER span's context in the response: `traceresponse` (a header the app sets wins), `Server-Timing` appended to the app's. */
+function addTraceResponse(response: ServerResponse, span: Span, mode: Exclude<TraceResponse, false>): void {
+  const value = traceContextValue(span);
+  if (mode !== 'server-timing') setResponseHeader(response, 'traceresponse', 'traceresponse', value);
+  if (mode !== 'traceresponse') appendAtHead(response, 'Server-Timing', serverTimingEntry(value));
 }

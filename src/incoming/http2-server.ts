@@ -9,8 +9,9 @@ import type { IncomingAdapter } from '../internal-types';
 import { hasHeader, otherHttp2Instrumentation, patchServerStream, recordBaseListeners, type RespondHeaders, type StreamEmitHook, type StreamStartHook } from '../internals/node-http2';
 import { splitAuthority, validPort } from '../outgoing/destination';
 import { recordDecision } from '../propagator';
-import type { Http2IncomingRequest } from '../types';
+import type { Http2IncomingRequest, TraceResponse } from '../types';
 import { decideRequestIds } from './decide';
+import { checkTraceIdTaken, expireNextTraceId, serverTimingEntry, traceContextValue } from './trace-handle';
 import { countRawHeader } from './raw-headers';
 
 /** One incoming stream, from its start to its close, kept on the stream (every field set from the start: one shape). */
@@ -23,6 +24,8 @@ class Exchange {
   span: Span | undefined = undefined;
   /** No OTel context manager is registered: the state goes in our own store instead. */
   ownStore = false;
+  /** `traceResponse` with Server-Timing: our entry, appended to the app's in each `respond*()` call. */
+  timing: string | undefined = undefined;
 }
 
 /** The request the core and the user's hooks see: the fields of IncomingMessage they read. */
@@ -89,7 +92,12 @@ export class Http2ServerAdapter {
       recordDecision(request, decision === undefined ? null : decision);
       const parent = propagation.extract(ROOT_CONTEXT, headers).setValue(REQUEST_ID_CONTEXT_KEY, state ?? NO_REQUEST_STATE);
       const span = otherHttp2Instrumentation() ? undefined : this.startSpan(request, parent);
-      if (span !== undefined && state !== undefined) stampServerSpan(span, state);
+      checkTraceIdTaken(span);
+      if (span !== undefined && state !== undefined) {
+        stampServerSpan(span, state);
+        const mode = this.config().traceResponse;
+        if (mode !== false) addTraceResponse(exchange, span, mode);
+      }
       exchange.state = state;
       exchange.span = span;
       exchange.context = span === undefined ? parent : trace.setSpan(parent, span);
@@ -98,6 +106,7 @@ export class Http2ServerAdapter {
       stream.once('close', onStreamClose);
       recordBaseListeners(stream);
     } catch (err) {
+      expireNextTraceId();
       this.guard.report('h2:assign', ASSIGN_FAILED, err);
     }
   };
@@ -142,8 +151,10 @@ export class Http2ServerAdapter {
   readonly onRespond = (stream: ServerHttp2Stream, headers: RespondHeaders): RespondHeaders => {
     const exchange = (stream as WithExchange)[EXCHANGE];
     const echo = exchange === undefined ? this.pushEcho(stream) : exchange.echo;
-    if (echo === undefined) return undefined;
-    return Array.isArray(headers) ? withEchoRaw(headers, echo) : withEcho(headers, echo);
+    const timing = exchange?.timing;
+    if (echo === undefined && timing === undefined) return undefined;
+    const sent = echo === undefined ? undefined : Array.isArray(headers) ? withEchoRaw(headers, echo) : withEcho(headers, echo);
+    return timing === undefined ? sent : withServerTiming(sent ?? headers, sent !== undefined, timing);
   };
 
   private startSpan(request: Http2Request, parent: Context): Span {
@@ -223,6 +234,27 @@ function withEchoRaw(headers: readonly unknown[], echo: readonly string[]): unkn
     sent ??= headers.slice();
     sent.push(echo[i], echo[i + 1]);
   }
+  return sent;
+}
+
+/** The SERVER span's context in each response: `traceresponse` with the echo (a header the app sets wins), Server-Timing appended. */
+function addTraceResponse(exchange: Exchange, span: Span, mode: Exclude<TraceResponse, false>): void {
+  const value = traceContextValue(span);
+  if (mode !== 'server-timing') (exchange.echo ??= []).push('traceresponse', value);
+  if (mode !== 'traceresponse') exchange.timing = serverTimingEntry(value);
+}
+
+/** The headers with our Server-Timing entry after the app's (a list header, RFC 9110 §5.3); a copy unless `owned`. */
+function withServerTiming(headers: RespondHeaders, owned: boolean, entry: string): RespondHeaders {
+  if (Array.isArray(headers)) {
+    const sent = owned ? headers : headers.slice();
+    sent.push('server-timing', entry);
+    return sent;
+  }
+  const sent: OutgoingHttpHeaders = owned ? headers! : { ...headers };
+  const key = Object.keys(sent).find((k) => k.toLowerCase() === 'server-timing') ?? 'server-timing';
+  const theirs = sent[key];
+  sent[key] = theirs === undefined ? entry : [...(Array.isArray(theirs) ? theirs : [String(theirs)]), entry];
   return sent;
 }
 

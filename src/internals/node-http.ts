@@ -5,7 +5,9 @@
  * - `kOutHeaders`, the response's header store: written directly by setResponseHeader;
  * - `res._header`, set once the head is written;
  * - `socket._httpMessage`, the response Node is writing on a connection now;
- * - `Agent.prototype.addRequest`, patched by plain assignment for the outgoing-request hooks.
+ * - `Agent.prototype.addRequest`, patched by plain assignment for the outgoing-request hooks;
+ * - `ServerResponse.prototype.writeHead`, patched by plain assignment once a response asks for a
+ *   header appended when its head is written (appendAtHead).
  */
 import { Agent, IncomingMessage, ServerResponse, type ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
@@ -131,4 +133,73 @@ export function removeOutgoingRequestHook(hook: OutgoingRequestHook): void {
     patched = undefined;
     original = undefined;
   }
+}
+
+/**
+ * The values to append when the head is written, `[name, value]`. Symbol.for: with two copies of
+ * this package, the outer writeHead patch consumes it and the inner one sees none.
+ */
+const AT_HEAD = Symbol.for('@rid/otel.append-at-head.v1');
+type WithAtHead = ServerResponse & { [AT_HEAD]?: [string, string] };
+type WriteHead = (this: ServerResponse, ...args: unknown[]) => ServerResponse;
+let writeHeadPatched = false;
+
+/**
+ * Appends `name: value` to the response when its head is written: after a value the app set with
+ * setHeader or in writeHead's headers, not instead of it (a list header, as Server-Timing is:
+ * RFC 9110 §5.3). Every head goes through writeHead: `res.end()` alone calls it through
+ * `_implicitHeader`.
+ */
+export function appendAtHead(response: ServerResponse, name: string, value: string): void {
+  (response as WithAtHead)[AT_HEAD] = [name, value];
+  if (writeHeadPatched) return;
+  writeHeadPatched = true;
+  const proto = ServerResponse.prototype as unknown as { writeHead: WriteHead };
+  const previous = proto.writeHead;
+  proto.writeHead = function writeHead(this: WithAtHead) {
+    // eslint-disable-next-line prefer-rest-params
+    const args = arguments as unknown as unknown[];
+    const entry = this[AT_HEAD];
+    if (entry === undefined) return previous.apply(this, args);
+    this[AT_HEAD] = undefined;
+    let appended: unknown[] = args;
+    try {
+      appended = withAppended(this, entry[0], entry[1], Array.prototype.slice.call(args));
+    } catch {
+      // A response we cannot add to is sent as the app made it.
+    }
+    return previous.apply(this, appended);
+  } as WriteHead;
+}
+
+/** writeHead's arguments (a copy) with `name: value` appended: in a copy of its headers argument when that names it, else on the response. */
+function withAppended(response: ServerResponse, name: string, value: string, args: unknown[]): unknown[] {
+  const at = typeof args[1] === 'string' ? 2 : 1;
+  const headers = args[at];
+  const key = name.toLowerCase();
+  if (Array.isArray(headers)) {
+    // The raw form, [name, value, …]. Node 20 sets its pairs one by one when the response has
+    // headers already (the last of a name wins): our value joins the app's last one, ", "-separated.
+    let last = -1;
+    for (let i = 0; i < headers.length; i += 2) if (typeof headers[i] === 'string' && (headers[i] as string).toLowerCase() === key) last = i;
+    if (last === -1) return appendOnResponse(response, name, key, value, args);
+    const copy = headers.slice();
+    copy[last + 1] = `${String(copy[last + 1])}, ${value}`;
+    args[at] = copy;
+    return args;
+  }
+  if (headers !== null && typeof headers === 'object') {
+    const own = Object.keys(headers).find((h) => h.toLowerCase() === key);
+    if (own === undefined) return appendOnResponse(response, name, key, value, args);
+    const theirs = (headers as Record<string, unknown>)[own];
+    args[at] = { ...headers, [own]: [...(Array.isArray(theirs) ? theirs : [theirs]), value] };
+    return args;
+  }
+  return appendOnResponse(response, name, key, value, args);
+}
+
+function appendOnResponse(response: ServerResponse, name: string, key: string, value: string, args: unknown[]): unknown[] {
+  const theirs = response.getHeader(key);
+  response.setHeader(name, theirs === undefined ? value : [...(Array.isArray(theirs) ? theirs : [String(theirs)]), value]);
+  return args;
 }

@@ -54,6 +54,11 @@ const boolOrList = (raw: string): Parsed => {
   const items = list(raw);
   return items.length > 0 ? { ok: true, value: items } : { ok: false };
 };
+const traceResponse = (raw: string): Parsed => {
+  const v = raw.trim().toLowerCase();
+  if (v === 'traceresponse' || v === 'server-timing' || v === 'both') return { ok: true, value: v };
+  return v === 'false' || v === '0' ? { ok: true, value: false } : { ok: false };
+};
 const pattern = (raw: string): Parsed => {
   try {
     return { ok: true, value: new RegExp(raw) };
@@ -103,6 +108,25 @@ export const ENV_OPTIONS: readonly EnvOption[] = [
     using: 'false (no vendor request ID is recorded)',
     closed: false,
     parse: boolOrList,
+  },
+  // Both decide what leaves the process or who chooses trace IDs: a bad value keeps them off.
+  {
+    env: 'RID_TRACE_ID_FROM_REQUEST_ID',
+    option: 'traceIdFromRequestId',
+    expected: 'true or false',
+    example: 'true',
+    using: 'false (incoming IDs never choose the trace ID)',
+    closed: false,
+    parse: bool,
+  },
+  {
+    env: 'RID_TRACE_RESPONSE',
+    option: 'traceResponse',
+    expected: "one of 'traceresponse', 'server-timing', 'both', or false",
+    example: 'traceresponse',
+    using: 'false (no trace context in responses)',
+    closed: false,
+    parse: traceResponse,
   },
 ];
 

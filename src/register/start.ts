@@ -13,6 +13,7 @@ import { RequestIdPropagator } from '../propagator';
 import { installShutdownHandlers } from './shutdown';
 import { warnEnv } from './env-warning';
 import { RequestIdSpanProcessor } from '../span-processor';
+import { RequestIdTraceIdGenerator } from '../trace-id-generator';
 import { nodeSdkVariablesSet, samplingFromEnv, startTracingSdk, tracesOnly, type StartedSdk, type TracingSdkOptions } from './tracing-sdk';
 
 export interface StartedTelemetry {
@@ -108,6 +109,7 @@ function startNodeSdk(options: TracingSdkOptions, env: NodeJS.ProcessEnv, attrib
     ...options,
     // Checked here, as for the traces-only start: NodeSDK says nothing of a bad sampler or limit.
     ...samplingFromEnv(env, warn),
+    idGenerator: new RequestIdTraceIdGenerator(),
     // Traces only, unless asked: NodeSDK would otherwise also push OTLP metrics and logs to the
     // same endpoint, which Jaeger does not accept.
     metricReaders: env.OTEL_METRICS_EXPORTER ? undefined : [],

@@ -5,6 +5,7 @@ import { warnOnStderr, type Warn } from './env-config';
 import { logLevelFromEnv } from './log-level-env';
 import { samplerChoiceFromEnv, samplerOf } from './sampler-env';
 import { spanLimitsFromEnv, type SpanLimitsFromEnv } from './span-limits-env';
+import { RequestIdTraceIdGenerator } from '../trace-id-generator';
 
 /** What register needs of an SDK: NodeSDK, or the traces-only assembly below. */
 export interface StartedSdk {
@@ -70,6 +71,7 @@ export function startTracingSdk(options: TracingSdkOptions, env: NodeJS.ProcessE
   if (options.spanProcessors.length === 0) return { forceFlush: () => Promise.resolve(), shutdown: () => Promise.resolve() };
   const provider = new sdkTrace.TracerProvider({
     ...samplingFromEnv(env, warn),
+    idGenerator: new RequestIdTraceIdGenerator(new sdkTrace.RandomIdGenerator()),
     resource,
     spanProcessors: options.spanProcessors,
   });

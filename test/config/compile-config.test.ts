@@ -18,7 +18,7 @@ function rejects(config: unknown, option: string, ...patterns: RegExp[]): void {
 
 describe('configuration errors at construction', () => {
   it('an unknown algorithm names the option, the value and the valid values', () => {
-    rejects({ algorithm: 'uuid4' }, 'algorithm', /got "uuid4"/, /'uuid', 'uuidv7', 'nanoid', 'range_id', 'ksuid', or a function/);
+    rejects({ algorithm: 'uuid4' }, 'algorithm', /got "uuid4"/, /'uuid', 'uuidv7', 'nanoid', 'range_id', 'ksuid', 'trace_id', or a function/);
   });
 
   it('rangeId.length below 6', () => {

@@ -159,7 +159,7 @@ const rangeId = (options?: RangeIdOptions): IdGenerator => createGenerator('rang
 
 describe('generators: contract', () => {
   it('lists the algorithms in order', () => {
-    assert.deepStrictEqual([...ALGORITHMS], ['uuid', 'uuidv7', 'nanoid', 'range_id', 'ksuid']);
+    assert.deepStrictEqual([...ALGORITHMS], ['uuid', 'uuidv7', 'nanoid', 'range_id', 'ksuid', 'trace_id']);
   });
 
   it('isAlgorithmName accepts exactly the algorithm names', () => {

@@ -13,6 +13,7 @@ import { context, propagation, trace, type TextMapPropagator } from '@openteleme
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { RequestIdTraceIdGenerator } from '../../src/trace-id-generator';
 
 export { InMemorySpanExporter, type ReadableSpan, type SpanExporter, type SpanProcessor };
 
@@ -27,7 +28,8 @@ export function simpleProcessor(exporter: SpanExporter): SpanProcessor {
  * trace context and baggage), all global. The API sets each global once: a second set is refused.
  */
 export function registerTracerProvider(spanProcessors: SpanProcessor[], propagator?: TextMapPropagator): TracerProvider {
-  const provider = new TracerProvider({ spanProcessors });
+  // The generator withRequestId() and register install: `algorithm: 'trace_id'` and traceIdFromRequestId need it.
+  const provider = new TracerProvider({ spanProcessors, idGenerator: new RequestIdTraceIdGenerator() });
   trace.setGlobalTracerProvider(provider);
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(propagator ?? new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
