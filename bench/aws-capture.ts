@@ -29,6 +29,8 @@ import { context, ROOT_CONTEXT, SpanKind, trace, type Context, type Span } from 
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { ResponseIdCapture } from '../src/capture/response-id-capture';
+import { compileConfig } from '../src/config/compile-config';
+import { Guard } from '../src/diag';
 import { ATTR_AWS_REQUEST_ID } from '../src/capture/vendors/aws';
 import { ATTR_OPENAI_REQUEST_ID } from '../src/capture/vendors/openai';
 import { median } from './lib/stats';
@@ -42,8 +44,8 @@ const ALLOC_CALLS = QUICK ? 200_000 : 1_000_000;
 
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 const tracer = new TracerProvider().getTracer('bench');
-// Every built-in vendor and the downstream echo of X-Request-Id: the default config.
-const capture = new ResponseIdCapture();
+// Every built-in vendor and the downstream echo of X-Request-Id: the default config, compiled as the instrumentation compiles it.
+const capture = new ResponseIdCapture(compileConfig({}, new Guard()).vendorTable!, new Guard(), () => tracer);
 // The capture's claim on a request (see src/capture/claim.ts), restored before every call.
 const CONTEXT = Symbol.for('@rid/otel.aws-context');
 const OWN = Symbol.for('@rid/otel.aws-own');

@@ -1,6 +1,6 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { trace, type Tracer } from '@opentelemetry/api';
-import { Guard } from '../diag';
+import type { Tracer } from '@opentelemetry/api';
+import type { Guard } from '../diag';
 import {
   HTTP_CLIENT_RESPONSE_FINISH,
   UNDICI_REQUEST_CREATE,
@@ -9,14 +9,12 @@ import {
   UNDICI_REQUEST_TRAILERS,
 } from '../internals/channels';
 import { addOutgoingRequestHook, removeOutgoingRequestHook } from '../internals/node-http';
-import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
 import { addHttp2ResponseHook, removeHttp2ResponseHook } from '../outgoing/http2-client';
 import { FetchCapture } from './fetch';
 import { HttpClientCapture } from './http-client';
 import { Http2ClientCapture } from './http2-client';
 import { VendorTable } from './host-table';
 import { CaptureSpans } from './spans';
-import { BUILT_IN_VENDORS } from './vendors';
 
 /**
  * Records the IDs that vendors (AWS, OpenAI, Stripe…, vendors/) put in their response headers,
@@ -41,13 +39,13 @@ export class ResponseIdCapture {
   private readonly http2: Http2ClientCapture;
 
   /**
-   * `table`: the vendors to record, compiled from the config (config/vendors.ts); every built-in by
-   * default. `tracer` is read per span, so that the instrumentation's `setTracerProvider()` takes effect.
+   * `table`: the vendors to record, compiled from the config (config/vendors.ts). `tracer` is read
+   * per span, so that the instrumentation's `setTracerProvider()` takes effect.
    */
   constructor(
-    readonly table: VendorTable = new VendorTable(BUILT_IN_VENDORS),
-    guard: Guard = new Guard(),
-    tracer: () => Tracer = defaultTracer,
+    readonly table: VendorTable,
+    guard: Guard,
+    tracer: () => Tracer,
   ) {
     const spans = new CaptureSpans(table, tracer);
     this.http = new HttpClientCapture(spans, guard);
@@ -94,8 +92,4 @@ export class ResponseIdCapture {
     removeHttp2ResponseHook(this.http2.onResponse);
     for (const [channel, subscriber] of this.channels()) unsubscribe(channel, subscriber);
   }
-}
-
-function defaultTracer(): Tracer {
-  return trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION);
 }

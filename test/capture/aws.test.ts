@@ -16,7 +16,6 @@ import {
   ATTR_AWS_REMAPPED_REQUEST_ID,
   ATTR_AWS_REQUEST_ID,
   AWS_CALL_EVENT,
-  MAX_AWS_CALL_EVENTS,
   RequestIdConfigError,
   RequestIdInstrumentation,
   type RequestIdInstrumentationConfig,
@@ -38,6 +37,7 @@ import { waitFor } from '../support/wait';
 import { diagLines, finishedSpans, resetSpans, undiciInstrumentation } from '../support/otel';
 import { InMemorySpanExporter, simpleProcessor, type ReadableSpan } from '../support/sdk-compat';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
+import { MAX_CALL_EVENTS } from '../../src/capture/vendor';
 
 interface Metadata {
   httpStatusCode?: number;
@@ -426,9 +426,9 @@ describe('AWS request IDs', () => {
       );
     });
 
-    it(`at most ${MAX_AWS_CALL_EVENTS} aws.call events per request; the rest are counted in ${ATTR_AWS_CALLS_DROPPED}`, async () => {
+    it(`at most ${MAX_CALL_EVENTS} aws.call events per request; the rest are counted in ${ATTR_AWS_CALLS_DROPPED}`, async () => {
       instrument();
-      const calls = MAX_AWS_CALL_EVENTS + 3;
+      const calls = MAX_CALL_EVENTS + 3;
       let n = 0;
       const aws = await endpoint((_req, res) => {
         res.setHeader('x-amzn-RequestId', `call-${++n}`);
@@ -441,9 +441,9 @@ describe('AWS request IDs', () => {
       await get(server.url);
       const serverSpan = await waitFor('the SERVER span', () => serverSpanOn(server.port));
       const events = callEvents(serverSpan);
-      assert.equal(events.length, MAX_AWS_CALL_EVENTS);
+      assert.equal(events.length, MAX_CALL_EVENTS);
       assert.equal(events[0].attributes![ATTR_AWS_REQUEST_ID], 'call-1');
-      assert.equal(events[MAX_AWS_CALL_EVENTS - 1].attributes![ATTR_AWS_REQUEST_ID], `call-${MAX_AWS_CALL_EVENTS}`);
+      assert.equal(events[MAX_CALL_EVENTS - 1].attributes![ATTR_AWS_REQUEST_ID], `call-${MAX_CALL_EVENTS}`);
       assert.equal(serverSpan.attributes[ATTR_AWS_CALLS_DROPPED], 3);
       // The CLIENT spans past the bound still have their IDs.
       const spans = await waitForClientSpans(aws.port, calls);

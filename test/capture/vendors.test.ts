@@ -5,25 +5,19 @@ import { SpanKind } from '@opentelemetry/api';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import Stripe from 'stripe';
-import {
-  ATTR_ANTHROPIC_REQUEST_ID,
-  ATTR_AWS_REQUEST_ID,
-  ATTR_AZURE_APIM_REQUEST_ID,
-  ATTR_AZURE_REQUEST_ID,
-  ATTR_CLOUDFLARE_RAY_ID,
-  ATTR_DOWNSTREAM_REQUEST_ID,
-  ATTR_GITHUB_REQUEST_ID,
-  ATTR_OPENAI_REQUEST_ID,
-  ATTR_SHOPIFY_REQUEST_ID,
-  ATTR_SLACK_REQUEST_ID,
-  ATTR_STRIPE_REQUEST_ID,
-  ATTR_TWILIO_REQUEST_ID,
-  BUILT_IN_VENDORS,
-  DOWNSTREAM_CALL_EVENT,
-  MAX_CALL_EVENTS,
-  RequestIdInstrumentation,
-  type RequestIdInstrumentationConfig,
-} from '../../src';
+import { ATTR_AWS_REQUEST_ID, ATTR_DOWNSTREAM_REQUEST_ID, DOWNSTREAM_CALL_EVENT, RequestIdInstrumentation, type RequestIdInstrumentationConfig } from '../../src';
+// The other vendors' names are no longer exported (CHANGELOG 0.2.0): each is `rid.<vendor>.request_id`.
+import { BUILT_IN_VENDORS } from '../../src/capture/vendors';
+import { MAX_CALL_EVENTS } from '../../src/capture/vendor';
+import { ATTR_ANTHROPIC_REQUEST_ID } from '../../src/capture/vendors/anthropic';
+import { ATTR_AZURE_APIM_REQUEST_ID, ATTR_AZURE_REQUEST_ID } from '../../src/capture/vendors/azure';
+import { ATTR_CLOUDFLARE_RAY_ID } from '../../src/capture/vendors/cloudflare';
+import { ATTR_GITHUB_REQUEST_ID } from '../../src/capture/vendors/github';
+import { ATTR_OPENAI_REQUEST_ID } from '../../src/capture/vendors/openai';
+import { ATTR_SHOPIFY_REQUEST_ID } from '../../src/capture/vendors/shopify';
+import { ATTR_SLACK_REQUEST_ID } from '../../src/capture/vendors/slack';
+import { ATTR_STRIPE_REQUEST_ID } from '../../src/capture/vendors/stripe';
+import { ATTR_TWILIO_REQUEST_ID } from '../../src/capture/vendors/twilio';
 import { get, type TestServer } from '../support/http';
 import { useTestScope } from '../support/scope';
 import { waitFor } from '../support/wait';

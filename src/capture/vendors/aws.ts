@@ -14,10 +14,8 @@ export const ATTR_AWS_CF_ID = 'rid.aws.cf_id';
 export const ATTR_AWS_APIGW_ID = 'rid.aws.apigw_id';
 /** The SERVER span event recorded once per AWS HTTP response received while serving the request. */
 export const AWS_CALL_EVENT = 'aws.call';
-/** On the SERVER span: how many `aws.call` events were left off past {@link MAX_AWS_CALL_EVENTS}. */
+/** On the SERVER span: how many `aws.call` events were left off past {@link MAX_CALL_EVENTS}. */
 export const ATTR_AWS_CALLS_DROPPED = 'rid.aws.calls.dropped';
-/** At most this many `aws.call` events per incoming request. */
-export const MAX_AWS_CALL_EVENTS = MAX_CALL_EVENTS;
 
 /**
  * AWS: the `x-amz*` response headers the AWS SDK v3 reads into `$metadata`, and the API Gateway
@@ -38,7 +36,7 @@ export const aws: ResponseIdVendor = {
   ],
   callEvent: AWS_CALL_EVENT,
   droppedCallsAttribute: ATTR_AWS_CALLS_DROPPED,
-  maxCallEvents: MAX_AWS_CALL_EVENTS,
+  maxCallEvents: MAX_CALL_EVENTS,
   responseSpanName: 'aws.response',
   sdk: { scope: '@opentelemetry/instrumentation-aws-sdk', requestHeader: 'amz-sdk-invocation-id' },
 };
