@@ -77,7 +77,8 @@ export function installShutdownHandlers(options: ShutdownOptions): { shutdown: (
     process.once('beforeExit', () => void shutdown());
     return { shutdown };
   }
-  process.once('beforeExit', () => exitAfter(Promise.all([stopThread(timeoutMs), workers.stop(timeoutMs)]), () => stopped, timeoutMs));
+  // Prepended: its snapshot of what the loop holds is taken before any listener of the app's runs.
+  process.prependOnceListener('beforeExit', () => exitAfter(() => Promise.all([stopThread(timeoutMs), workers.stop(timeoutMs)]), () => stopped, timeoutMs));
 
   for (const signal of SIGNALS) {
     const onSignal = (): void => {
@@ -108,25 +109,30 @@ export function installShutdownHandlers(options: ShutdownOptions): { shutdown: (
  * A normal exit (the event loop emptied): the flush's network I/O keeps the process alive, so Node
  * would emit `beforeExit` a second time when it ends, and the app's own listeners would run twice.
  * So:
- * - the flush delivered: when the loop then holds nothing that was not there at the first
- *   `beforeExit` (the app's listeners started no work), the process exits at once, as it would
- *   have without us; otherwise the app's work goes on as it would have;
+ * - the flush delivered: when the app's `beforeExit` listeners started no work (the loop held
+ *   nothing new right after they ran, beside the flush's own), the process exits at once, as it
+ *   would have without us; otherwise the app's work goes on, and Node emits `beforeExit` again
+ *   when it ends, as it would have. Seen when the listeners ran, not when the flush ends: work
+ *   that ended before a slow flush did still makes Node emit `beforeExit` again without us;
  * - the flush could not deliver (a collector that refuses, whose retries would hold the exit for
  *   ~8 s, or one that never answers): the process exits as soon as that is known, within
  *   `timeoutMs`, as the signal path does. Work the app's own `beforeExit` listener started then
  *   ends with it.
  */
-function exitAfter(stopping: Promise<unknown>, delivered: () => boolean, timeoutMs: number): void {
-  const before = process.getActiveResourcesInfo();
+function exitAfter(stop: () => Promise<unknown>, delivered: () => boolean, timeoutMs: number): void {
+  const stopping = stop();
   // Referenced: the bound holds even while the exporter's socket keeps the loop alive.
   const deadline = setTimeout(() => process.exit(), timeoutMs);
+  // What the loop holds once the flush has started: ours. Whatever is new after the app's
+  // listeners (which run after this prepended one, before the next tick) is the app's.
+  const ours = process.getActiveResourcesInfo();
+  let appWork = false;
+  process.nextTick(() => {
+    appWork = !nothingNew(ours, process.getActiveResourcesInfo());
+  });
   void stopping.finally(() => {
     clearTimeout(deadline);
-    if (!delivered()) return process.exit();
-    // After the exporter's own callbacks of this turn.
-    setImmediate(() => {
-      if (nothingNew(before, process.getActiveResourcesInfo())) process.exit();
-    });
+    if (!delivered() || !appWork) process.exit();
   });
 }
 
@@ -134,9 +140,7 @@ function exitAfter(stopping: Promise<unknown>, delivered: () => boolean, timeout
 function nothingNew(before: string[], now: string[]): boolean {
   const left = new Map<string, number>();
   for (const r of before) left.set(r, (left.get(r) ?? 0) + 1);
-  // The check's own immediate is the one resource the check adds.
   for (const r of now) {
-    if (r === 'Immediate') continue;
     const n = left.get(r) ?? 0;
     if (n === 0) return false;
     left.set(r, n - 1);

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as http from 'node:http';
 import * as net from 'node:net';
 import { ensureBuilt, startApp, type ChildApp } from '../support/child-app';
 import { startOtlpReceiver } from '../support/otlp-receiver';
@@ -42,6 +43,26 @@ describe('a normal exit under @rid/otel/register (child processes)', function ()
       }
     });
   }
+
+  it("a collector slower than the app's beforeExit work: that work still makes beforeExit run again, as without the package", async () => {
+    // The flush outlasts the 50 ms of work the app's first beforeExit listener starts: whether the
+    // app started work must be seen when its listeners ran, not when the flush ends.
+    const slow = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => setTimeout(() => res.end(), 500));
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    try {
+      const port = (slow.address() as net.AddressInfo).port;
+      const without = await run([], { BEFORE_EXIT_WORK: '1' });
+      const withUs = await run(REGISTER, { BEFORE_EXIT_WORK: '1', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_BSP_SCHEDULE_DELAY: '60000' });
+      assert.equal(withUs.beforeExit, without.beforeExit, `beforeExit ran ${withUs.beforeExit} times, ${without.beforeExit} without the package`);
+      assert.equal(withUs.work, true, "the app's own work in beforeExit still runs");
+    } finally {
+      slow.closeAllConnections();
+      await new Promise((r) => slow.close(r));
+    }
+  });
 
   it('a collector that refuses connections: the exit is prompt, beforeExit once', async () => {
     const closed = net.createServer();
