@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { context, createContextKey, type Context, type Span } from '@opentelemetry/api';
+import { REQUEST_ID_STORAGE, REQUEST_STATE as STATE, sharedSlot } from '../cross-copy-keys';
 import { rpcMetadataOf } from '../internals/otel';
 
 /** What a request carries through its async work. One object per request, shared by every rule. */
@@ -23,11 +24,7 @@ export interface RequestIdState {
  * node_modules): both must agree on the current request, or getRequestId() would depend on
  * which copy the caller imported.
  */
-const STORAGE_KEY = Symbol.for('@rid/otel.request-id-storage');
-type GlobalWithStorage = typeof globalThis & { [STORAGE_KEY]?: AsyncLocalStorage<RequestIdState> };
-const g = globalThis as GlobalWithStorage;
-
-export const requestIdStorage: AsyncLocalStorage<RequestIdState> = (g[STORAGE_KEY] ??= new AsyncLocalStorage());
+export const requestIdStorage: AsyncLocalStorage<RequestIdState> = sharedSlot(REQUEST_ID_STORAGE, () => new AsyncLocalStorage());
 
 /**
  * Where the ID lives in an OTel Context: put there by RequestIdPropagator.extract (queue
@@ -42,7 +39,7 @@ export const REQUEST_ID_CONTEXT_KEY = createContextKey('@rid/otel request id');
  * wherever the OTel context does, without a second AsyncLocalStorage, whose propagation Node 20
  * pays on every async resource of every request (bench/README.md).
  */
-export const STATE = Symbol.for('@rid/otel.request-state');
+export { STATE };
 export type WithState = { [STATE]?: RequestIdState };
 
 /**

@@ -11,6 +11,7 @@ import { kindOf } from '../internals/otel';
 import { recordDecision } from '../propagator';
 import { decideRequestIds } from './decide';
 import { countRawHeader } from './raw-headers';
+import { SPAN_LISTENER } from '../cross-copy-keys';
 
 /** What Node publishes on `http.server.request.start`, just before `server.emit('request')`. */
 export interface RequestStartMessage {
@@ -29,9 +30,8 @@ const httpServer: IncomingAdapter<IncomingMessage, ServerResponse> = {
   setResponseHeader,
 };
 
-// Symbol.for (STATE too): two copies of this package (or two instances) share one state per
+// Cross-copy keys (STATE too): two copies of this package (or two instances) share one state per
 // request, so a header never gets two IDs.
-const SPAN_LISTENER = Symbol.for('@rid/otel.span-listener');
 type WithListener = Server & { [SPAN_LISTENER]?: true };
 
 /**

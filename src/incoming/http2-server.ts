@@ -12,6 +12,7 @@ import { recordDecision } from '../propagator';
 import type { Http2IncomingRequest } from '../types';
 import { decideRequestIds } from './decide';
 import { countRawHeader } from './raw-headers';
+import { H2_EXCHANGE as EXCHANGE } from '../cross-copy-keys';
 
 /** One incoming stream, from its start to its close, kept on the stream (every field set from the start: one shape). */
 class Exchange {
@@ -55,8 +56,7 @@ const http2Server: IncomingAdapter<Http2Request, Exchange> = {
   },
 };
 
-// Symbol.for: two copies of this package see one exchange per stream, so a stream never gets two IDs.
-const EXCHANGE = Symbol.for('@rid/otel.h2-exchange');
+// Shared by two copies of this package: one exchange per stream, so a stream never gets two IDs.
 type WithExchange = ServerHttp2Stream & { [EXCHANGE]?: Exchange };
 
 /**
