@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { context, createContextKey, type Context, type Span } from '@opentelemetry/api';
 import { REQUEST_ID_STORAGE, REQUEST_STATE as STATE, sharedSlot } from '../cross-copy-keys';
-import { rpcMetadataOf } from '../internals/otel';
+import { hangOnRpcMetadata, stateOnRpcMetadata } from '../internals/http-rpc-metadata';
 
 /** What a request carries through its async work. One object per request, shared by every rule. */
 export interface RequestIdState {
@@ -33,11 +33,9 @@ export const requestIdStorage: AsyncLocalStorage<RequestIdState> = sharedSlot(RE
 export const REQUEST_ID_CONTEXT_KEY = createContextKey('@rid/otel request id');
 
 /**
- * HttpInstrumentation puts one mutable object per incoming request in the request's context
- * (@opentelemetry/core's RPC metadata, read in internals/otel.ts; its key is the same in every
- * copy of core). The server hook hangs the request's state on it: the state then travels
- * wherever the OTel context does, without a second AsyncLocalStorage, whose propagation Node 20
- * pays on every async resource of every request (bench/README.md).
+ * The request's state, under a cross-copy key: on the IncomingMessage (incoming/http-server.ts)
+ * and on HttpInstrumentation's per-request RPC metadata (internals/http-rpc-metadata.ts), where it
+ * travels wherever the OTel context does, with no second AsyncLocalStorage.
  */
 export { STATE };
 export type WithState = { [STATE]?: RequestIdState };
@@ -68,7 +66,7 @@ export const NO_REQUEST_STATE = null;
 
 function carriedBy(ctx: Context): RequestIdState | null | undefined {
   const value = ctx.getValue(REQUEST_ID_CONTEXT_KEY) as RequestIdState | null | undefined;
-  return value !== undefined ? value : (rpcMetadataOf(ctx) as WithState | undefined)?.[STATE];
+  return value !== undefined ? value : stateOnRpcMetadata<RequestIdState>(ctx);
 }
 
 /**
@@ -78,11 +76,7 @@ function carriedBy(ctx: Context): RequestIdState | null | undefined {
  */
 export function enterRequestState(ctx: Context, span: Span | undefined, state: RequestIdState): void {
   if (ctx.getValue(REQUEST_ID_CONTEXT_KEY) === state) return;
-  const rpc = rpcMetadataOf(ctx) as (WithState & { span?: Span }) | undefined;
-  if (span !== undefined && rpc !== undefined && rpc.span === span) {
-    rpc[STATE] ??= state;
-    if (rpc[STATE] === state) return;
-  }
+  if (hangOnRpcMetadata(ctx, span, state)) return;
   requestIdStorage.enterWith(state);
 }
 
