@@ -184,20 +184,20 @@ export function sessionFieldsFound(session: http2.ClientHttp2Session): boolean {
 type Respond = (this: http2.ServerHttp2Stream, ...args: unknown[]) => void;
 
 export function addRespondHook(hook: RespondHook): void {
-  shared.add('respond', hook);
+  registry.respond = [...registry.respond, hook];
 }
 
 export function removeRespondHook(hook: RespondHook): void {
-  shared.remove('respond', hook);
+  registry.respond = registry.respond.filter((h) => h !== hook);
 }
 
 /** Adds a stream emit hook. Only the first one runs: each reads the stream's own context, so any one does. */
 export function addStreamEmitHook(hook: StreamEmitHook): void {
-  shared.add('emit', hook);
+  registry.emit = [...registry.emit, hook];
 }
 
 export function removeStreamEmitHook(hook: StreamEmitHook): void {
-  shared.remove('emit', hook);
+  registry.emit = registry.emit.filter((h) => h !== hook);
 }
 
 /**
@@ -206,12 +206,12 @@ export function removeStreamEmitHook(hook: StreamEmitHook): void {
  */
 export function addStreamStartHook(hook: StreamStartHook): boolean {
   if (!patchServerSession()) return false;
-  shared.add('start', hook);
+  registry.start = [...registry.start, hook];
   return true;
 }
 
 export function removeStreamStartHook(hook: StreamStartHook): void {
-  shared.remove('start', hook);
+  registry.start = registry.start.filter((h) => h !== hook);
 }
 
 // `session.type` of a server session (http2.constants.NGHTTP2_SESSION_SERVER).
