@@ -1,9 +1,9 @@
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { InstrumentationBase, type InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import { ResponseIdCapture } from './capture/response-id-capture';
 import { compileConfig, type CompiledConfig } from './config/compile-config';
 import type { DestinationPolicy } from './config/propagate-to';
 import { Guard } from './diag';
+import { attachAll, channelAttachment, detachAll, hookAttachment, type Attachment } from './hook-registry';
 import { assignRequestIds, type RequestStartMessage } from './incoming/http-server';
 import { Http2ServerAdapter } from './incoming/http2-server';
 import { HTTP_SERVER_REQUEST_START } from './internals/channels';
@@ -27,18 +27,18 @@ interface Hooks {
   http2Client: Http2ClientAdapter;
 }
 
-/** What enable() adds and disable() removes, in pairs: one list, so that the two cannot drift apart. */
-function wiring(hooks: Hooks): [add: () => void, remove: () => void][] {
+/** What enable() adds and disable() removes: one list (hook-registry.ts), so that the two cannot drift apart. */
+function wiring(hooks: Hooks): Attachment[] {
   const { http2Server, http2Client } = hooks;
   return [
-    [() => subscribe(HTTP_SERVER_REQUEST_START, hooks.onRequestStart), () => unsubscribe(HTTP_SERVER_REQUEST_START, hooks.onRequestStart)],
-    [() => addOutgoingRequestHook(hooks.httpClient), () => removeOutgoingRequestHook(hooks.httpClient)],
-    [() => addFetchRequestHook(hooks.fetch), () => removeFetchRequestHook(hooks.fetch)],
-    [() => addPolicySource(hooks.policySource), () => removePolicySource(hooks.policySource)],
-    [() => addStreamStartHook(http2Server.onStreamStart), () => removeStreamStartHook(http2Server.onStreamStart)],
-    [() => addRespondHook(http2Server.onRespond), () => removeRespondHook(http2Server.onRespond)],
-    [() => addStreamEmitHook(http2Server.runStream), () => removeStreamEmitHook(http2Server.runStream)],
-    [() => addClientHooks(http2Client.onRequest, http2Client.onStream), () => removeClientHooks(http2Client.onRequest, http2Client.onStream)],
+    channelAttachment(HTTP_SERVER_REQUEST_START, hooks.onRequestStart),
+    hookAttachment(addOutgoingRequestHook, removeOutgoingRequestHook, hooks.httpClient),
+    hookAttachment(addFetchRequestHook, removeFetchRequestHook, hooks.fetch),
+    hookAttachment(addPolicySource, removePolicySource, hooks.policySource),
+    hookAttachment(addStreamStartHook, removeStreamStartHook, http2Server.onStreamStart),
+    hookAttachment(addRespondHook, removeRespondHook, http2Server.onRespond),
+    hookAttachment(addStreamEmitHook, removeStreamEmitHook, http2Server.runStream),
+    [() => void addClientHooks(http2Client.onRequest, http2Client.onStream), () => removeClientHooks(http2Client.onRequest, http2Client.onStream)],
   ];
 }
 
@@ -90,7 +90,7 @@ export class RequestIdInstrumentation extends InstrumentationBase<RequestIdInstr
       http2Client: new Http2ClientAdapter(propagation, () => this.tracer, this.guard),
     };
     this.hooks = hooks;
-    for (const [add] of wiring(hooks)) add();
+    attachAll(wiring(hooks));
     this.applyCapture();
   }
 
@@ -99,7 +99,7 @@ export class RequestIdInstrumentation extends InstrumentationBase<RequestIdInstr
     const hooks = this.hooks;
     if (hooks === undefined) return;
     this.hooks = undefined;
-    for (const [, remove] of wiring(hooks)) remove();
+    detachAll(wiring(hooks));
     this.applyCapture();
   }
 

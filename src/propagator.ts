@@ -5,6 +5,7 @@ import { REQUEST_ID_CONTEXT_KEY, standaloneState, stateOf, type RequestIdState }
 import { RequestIdConfigError } from './config/errors';
 import type { IncomingValidation } from './types';
 import { compileValidation, isAcceptable, type ValidationPolicy } from './config/validation';
+import { DECISION, INJECTED } from './cross-copy-keys';
 
 export interface RequestIdPropagatorConfig {
   /** Carrier key for the ID; HTTP-style carriers match it case-insensitively. Default `'X-Request-Id'`. */
@@ -21,7 +22,6 @@ export interface RequestIdPropagatorConfig {
  * or untrusted incoming one). `null` marks an ignored request. A non-enumerable symbol property
  * rather than a WeakMap: a WeakMap entry per request doubled GC work (bench/README.md).
  */
-const DECISION = Symbol.for('@rid/otel.decision');
 type WithDecision = { [DECISION]?: RequestIdState | null };
 let recordDecisions = false;
 
@@ -42,7 +42,6 @@ export interface Injected {
   /** Whether a baggage entry with the ID was written too. */
   readonly baggage: boolean;
 }
-const INJECTED = Symbol.for('@rid/otel.injected');
 type HeaderObject = Record<string, unknown> & { [INJECTED]?: Injected };
 
 /** What RequestIdPropagator wrote into this headers object, if anything. */

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http2';
 import { trace } from '@opentelemetry/api';
 import type { Guard } from '../diag';
-import type { Http2Call } from '../outgoing/http2-client';
+import type { Http2Call } from '../outgoing/http2-client-span';
 import { idsFromHeaderObject, idsFromRawHeaders, sentInHeaderObject } from './response-headers';
 import type { CaptureSpans } from './spans';
 

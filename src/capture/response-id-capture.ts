@@ -1,6 +1,6 @@
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Tracer } from '@opentelemetry/api';
 import type { Guard } from '../diag';
+import { attachAll, channelAttachment, detachAll, hookAttachment, type Attachment } from '../hook-registry';
 import {
   HTTP_CLIENT_RESPONSE_FINISH,
   UNDICI_REQUEST_CREATE,
@@ -9,7 +9,7 @@ import {
   UNDICI_REQUEST_TRAILERS,
 } from '../internals/channels';
 import { addOutgoingRequestHook, removeOutgoingRequestHook } from '../internals/node-http';
-import { addHttp2ResponseHook, removeHttp2ResponseHook } from '../outgoing/http2-client';
+import { addHttp2ResponseHook, removeHttp2ResponseHook } from '../outgoing/http2-client-span';
 import { FetchCapture } from './fetch';
 import { HttpClientCapture } from './http-client';
 import { Http2ClientCapture } from './http2-client';
@@ -66,30 +66,28 @@ export class ResponseIdCapture {
     return this.fetch.onResponse;
   }
 
-  /** The diagnostics channels the adapters listen on, and their subscribers: enable() and disable() walk this one list. */
-  private channels(): [string, (message: unknown) => void][] {
+  /** The hooks and diagnostics channels the adapters listen on: enable() and disable() walk this one list (hook-registry.ts). */
+  private wiring(): Attachment[] {
     return [
-      [HTTP_CLIENT_RESPONSE_FINISH, this.http.onResponse],
-      [UNDICI_REQUEST_CREATE, this.fetch.onRequest],
-      [UNDICI_REQUEST_HEADERS, this.fetch.onResponse],
-      [UNDICI_REQUEST_TRAILERS, this.fetch.onEnd],
-      [UNDICI_REQUEST_ERROR, this.fetch.onEnd],
+      hookAttachment(addOutgoingRequestHook, removeOutgoingRequestHook, this.http.onRequest),
+      hookAttachment(addHttp2ResponseHook, removeHttp2ResponseHook, this.http2.onResponse),
+      channelAttachment(HTTP_CLIENT_RESPONSE_FINISH, this.http.onResponse),
+      channelAttachment(UNDICI_REQUEST_CREATE, this.fetch.onRequest),
+      channelAttachment(UNDICI_REQUEST_HEADERS, this.fetch.onResponse),
+      channelAttachment(UNDICI_REQUEST_TRAILERS, this.fetch.onEnd),
+      channelAttachment(UNDICI_REQUEST_ERROR, this.fetch.onEnd),
     ];
   }
 
   enable(): void {
     if (this.enabled) return;
     this.enabled = true;
-    addOutgoingRequestHook(this.http.onRequest);
-    addHttp2ResponseHook(this.http2.onResponse);
-    for (const [channel, subscriber] of this.channels()) subscribe(channel, subscriber);
+    attachAll(this.wiring());
   }
 
   disable(): void {
     if (!this.enabled) return;
     this.enabled = false;
-    removeOutgoingRequestHook(this.http.onRequest);
-    removeHttp2ResponseHook(this.http2.onResponse);
-    for (const [channel, subscriber] of this.channels()) unsubscribe(channel, subscriber);
+    detachAll(this.wiring());
   }
 }

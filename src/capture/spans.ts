@@ -5,9 +5,9 @@ import { CallEventBudget } from './call-event-budget';
 import { OPERATION, OWN, START, type Claimed } from './claim';
 import type { FoundIds, VendorTable } from './host-table';
 import type { ResponseIdVendor } from './vendor';
+import { VENDOR_CALLS as CALLS } from '../cross-copy-keys';
 
 /** The call events of an incoming request, on its state: made at its first call with IDs. */
-const CALLS = Symbol.for('@rid/otel.vendor-calls');
 type StateWithCalls = RequestIdState & { [CALLS]?: CallEventBudget };
 
 /** What the transport adapters know of one response with IDs. */

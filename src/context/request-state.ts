@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { context, createContextKey, type Context, type Span } from '@opentelemetry/api';
-import { rpcMetadataOf } from '../internals/otel';
+import { REQUEST_ID_STORAGE, REQUEST_STATE as STATE, sharedSlot } from '../cross-copy-keys';
+import { hangOnRpcMetadata, stateOnRpcMetadata } from '../internals/http-rpc-metadata';
 
 /** What a request carries through its async work. One object per request, shared by every rule. */
 export interface RequestIdState {
@@ -23,11 +24,7 @@ export interface RequestIdState {
  * node_modules): both must agree on the current request, or getRequestId() would depend on
  * which copy the caller imported.
  */
-const STORAGE_KEY = Symbol.for('@rid/otel.request-id-storage');
-type GlobalWithStorage = typeof globalThis & { [STORAGE_KEY]?: AsyncLocalStorage<RequestIdState> };
-const g = globalThis as GlobalWithStorage;
-
-export const requestIdStorage: AsyncLocalStorage<RequestIdState> = (g[STORAGE_KEY] ??= new AsyncLocalStorage());
+export const requestIdStorage: AsyncLocalStorage<RequestIdState> = sharedSlot(REQUEST_ID_STORAGE, () => new AsyncLocalStorage());
 
 /**
  * Where the ID lives in an OTel Context: put there by RequestIdPropagator.extract (queue
@@ -36,13 +33,11 @@ export const requestIdStorage: AsyncLocalStorage<RequestIdState> = (g[STORAGE_KE
 export const REQUEST_ID_CONTEXT_KEY = createContextKey('@rid/otel request id');
 
 /**
- * HttpInstrumentation puts one mutable object per incoming request in the request's context
- * (@opentelemetry/core's RPC metadata, read in internals/otel.ts; its key is the same in every
- * copy of core). The server hook hangs the request's state on it: the state then travels
- * wherever the OTel context does, without a second AsyncLocalStorage, whose propagation Node 20
- * pays on every async resource of every request (bench/README.md).
+ * The request's state, under a cross-copy key: on the IncomingMessage (incoming/http-server.ts)
+ * and on HttpInstrumentation's per-request RPC metadata (internals/http-rpc-metadata.ts), where it
+ * travels wherever the OTel context does, with no second AsyncLocalStorage.
  */
-export const STATE = Symbol.for('@rid/otel.request-state');
+export { STATE };
 export type WithState = { [STATE]?: RequestIdState };
 
 /**
@@ -71,7 +66,7 @@ export const NO_REQUEST_STATE = null;
 
 function carriedBy(ctx: Context): RequestIdState | null | undefined {
   const value = ctx.getValue(REQUEST_ID_CONTEXT_KEY) as RequestIdState | null | undefined;
-  return value !== undefined ? value : (rpcMetadataOf(ctx) as WithState | undefined)?.[STATE];
+  return value !== undefined ? value : stateOnRpcMetadata<RequestIdState>(ctx);
 }
 
 /**
@@ -81,11 +76,7 @@ function carriedBy(ctx: Context): RequestIdState | null | undefined {
  */
 export function enterRequestState(ctx: Context, span: Span | undefined, state: RequestIdState): void {
   if (ctx.getValue(REQUEST_ID_CONTEXT_KEY) === state) return;
-  const rpc = rpcMetadataOf(ctx) as (WithState & { span?: Span }) | undefined;
-  if (span !== undefined && rpc !== undefined && rpc.span === span) {
-    rpc[STATE] ??= state;
-    if (rpc[STATE] === state) return;
-  }
+  if (hangOnRpcMetadata(ctx, span, state)) return;
   requestIdStorage.enterWith(state);
 }
 

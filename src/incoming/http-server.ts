@@ -13,6 +13,7 @@ import { decideRequestIds } from './decide';
 import { countRawHeader } from './raw-headers';
 import { checkTraceIdTaken, expireNextTraceId, serverTimingEntry, traceContextValue } from './trace-handle';
 import type { TraceResponse } from '../types';
+import { SPAN_LISTENER, TRACE_RESPONSE } from '../cross-copy-keys';
 
 /** What Node publishes on `http.server.request.start`, just before `server.emit('request')`. */
 export interface RequestStartMessage {
@@ -31,12 +32,10 @@ const httpServer: IncomingAdapter<IncomingMessage, ServerResponse> = {
   setResponseHeader,
 };
 
-// Symbol.for (STATE too): two copies of this package (or two instances) share one state per
+// Cross-copy keys (STATE too): two copies of this package (or two instances) share one state per
 // request, so a header never gets two IDs.
-const SPAN_LISTENER = Symbol.for('@rid/otel.span-listener');
 type WithListener = Server & { [SPAN_LISTENER]?: true };
 // The response's `traceResponse` mode, read by the span listener, which may be another copy's.
-const TRACE_RESPONSE = Symbol.for('@rid/otel.trace-response.v1');
 type WithTraceResponse = ServerResponse & { [TRACE_RESPONSE]?: Exclude<TraceResponse, false> };
 
 /**

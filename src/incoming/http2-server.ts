@@ -13,6 +13,7 @@ import type { Http2IncomingRequest, TraceResponse } from '../types';
 import { decideRequestIds } from './decide';
 import { checkTraceIdTaken, expireNextTraceId, serverTimingEntry, traceContextValue } from './trace-handle';
 import { countRawHeader } from './raw-headers';
+import { H2_EXCHANGE as EXCHANGE } from '../cross-copy-keys';
 
 /** One incoming stream, from its start to its close, kept on the stream (every field set from the start: one shape). */
 class Exchange {
@@ -58,8 +59,7 @@ const http2Server: IncomingAdapter<Http2Request, Exchange> = {
   },
 };
 
-// Symbol.for: two copies of this package see one exchange per stream, so a stream never gets two IDs.
-const EXCHANGE = Symbol.for('@rid/otel.h2-exchange');
+// Shared by two copies of this package: one exchange per stream, so a stream never gets two IDs.
 type WithExchange = ServerHttp2Stream & { [EXCHANGE]?: Exchange };
 
 /**

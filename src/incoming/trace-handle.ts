@@ -1,6 +1,7 @@
 import { diag, isSpanContextValid, propagation, ROOT_CONTEXT, trace, type Span, type TextMapGetter } from '@opentelemetry/api';
 import { randomTraceId, traceIdOf } from '../generators/trace-id';
 import type { HookRequest, IncomingAdapter } from '../internal-types';
+import { NEXT_TRACE_ID, sharedSlot } from '../cross-copy-keys';
 
 /**
  * The request ID as the trace's handle (`algorithm: 'trace_id'`, `traceIdFromRequestId`).
@@ -14,13 +15,12 @@ import type { HookRequest, IncomingAdapter } from '../internal-types';
  * `'checkContinue'`), a microtask clears it (expireNextTraceId): never on every request, since
  * queueMicrotask makes an async resource, with the async hooks every AsyncLocalStorage enables.
  *
- * Symbol.for: the copy of this package that decides and the one whose generator the SDK holds may
- * differ (two versions in node_modules).
+ * A shared slot: the copy of this package that decides and the one whose generator the SDK holds
+ * may differ (two versions in node_modules).
  */
-const NEXT = Symbol.for('@rid/otel.next-trace-id.v1');
 /** The chosen trace ID, and the request it was chosen for. */
 type Slot = { id: string | undefined; owner: unknown };
-const slot: Slot = ((globalThis as { [NEXT]?: Slot })[NEXT] ??= { id: undefined, owner: undefined });
+const slot: Slot = sharedSlot<Slot>(NEXT_TRACE_ID, () => ({ id: undefined, owner: undefined }));
 
 /** The trace ID the next root span takes, once; undefined when none was chosen. */
 export function takeNextTraceId(): string | undefined {

@@ -12,6 +12,8 @@
 import { Agent, IncomingMessage, ServerResponse, type ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
 import { Guard } from '../diag';
+import { HookRegistry } from '../hook-registry';
+import { APPEND_AT_HEAD } from '../cross-copy-keys';
 
 /**
  * `res.setHeader(name, value)` without its hidden cost. Node stores the header under
@@ -96,7 +98,8 @@ export interface AgentRequestOptions {
  */
 export type OutgoingRequestHook = (request: ClientRequest, options: AgentRequestOptions) => void;
 
-const hooks = new Set<OutgoingRequestHook>();
+// In this module: each copy of the package patches on its own (a later copy's patch wraps an earlier one's).
+const registry = new HookRegistry<{ addRequest: readonly OutgoingRequestHook[] }>({ addRequest: [] });
 const guard = new Guard();
 const HOOK_FAILED = 'an outgoing request hook failed; the request goes on unchanged';
 type AddRequest = (this: Agent, request: ClientRequest, options: AgentRequestOptions) => void;
@@ -108,14 +111,16 @@ let patched: AddRequest | undefined;
  * it, and nothing here goes through shimmer, whose `_wrap` would unwrap another patch first.
  */
 export function addOutgoingRequestHook(hook: OutgoingRequestHook): void {
-  hooks.add(hook);
+  registry.add('addRequest', hook);
   if (patched !== undefined) return;
   const proto = Agent.prototype as unknown as { addRequest: AddRequest };
   const previous = proto.addRequest;
   original = previous;
+  const lists = registry.lists;
   patched = function addRequest(this: Agent, request: ClientRequest, options: AgentRequestOptions) {
     // Two arguments, no closure: this runs for every outgoing request.
-    for (const run of hooks) guard.call('addRequest', HOOK_FAILED, undefined, run, request, options);
+    const hooks = lists.addRequest;
+    for (let i = 0; i < hooks.length; i++) guard.call('addRequest', HOOK_FAILED, undefined, hooks[i], request, options);
     // eslint-disable-next-line prefer-rest-params
     return previous.apply(this, arguments as unknown as [ClientRequest, AgentRequestOptions]);
   };
@@ -123,11 +128,10 @@ export function addOutgoingRequestHook(hook: OutgoingRequestHook): void {
 }
 
 export function removeOutgoingRequestHook(hook: OutgoingRequestHook): void {
-  hooks.delete(hook);
-  if (hooks.size > 0 || patched === undefined) return;
+  if (registry.remove('addRequest', hook) > 0 || patched === undefined) return;
   const proto = Agent.prototype as unknown as { addRequest: AddRequest };
   // Only undo our patch while it is on top; with someone else's wrapper above, an empty hook
-  // set already makes ours a pass-through.
+  // list already makes ours a pass-through.
   if (proto.addRequest === patched) {
     proto.addRequest = original!;
     patched = undefined;
@@ -135,11 +139,9 @@ export function removeOutgoingRequestHook(hook: OutgoingRequestHook): void {
   }
 }
 
-/**
- * The values to append when the head is written, `[name, value]`. Symbol.for: with two copies of
- * this package, the outer writeHead patch consumes it and the inner one sees none.
- */
-const AT_HEAD = Symbol.for('@rid/otel.append-at-head.v1');
+// The values to append when the head is written (a cross-copy key: with two copies of this
+// package, the outer writeHead patch consumes it and the inner one sees none).
+const AT_HEAD = APPEND_AT_HEAD;
 type WithAtHead = ServerResponse & { [AT_HEAD]?: [string, string] };
 type WriteHead = (this: ServerResponse, ...args: unknown[]) => ServerResponse;
 let writeHeadPatched = false;

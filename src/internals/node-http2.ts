@@ -18,7 +18,9 @@
  */
 import * as http2 from 'node:http2';
 import { Duplex } from 'node:stream';
+import { HTTP2_HOOKS, sharedSlot } from '../cross-copy-keys';
 import { Guard, logger } from '../diag';
+import { HookRegistry } from '../hook-registry';
 
 export type Headers = http2.OutgoingHttpHeaders;
 
@@ -44,10 +46,9 @@ type Emit = (this: unknown, ...args: unknown[]) => boolean;
 const guard = new Guard();
 const HOOK_FAILED = 'an HTTP/2 hook failed; the stream goes on unchanged';
 
-// One patch per process, shared by every copy of this package: the hooks live on globalThis
-// (versioned: a later copy that changes this shape takes a new key). Arrays, replaced on each
-// change: iterating one per stream allocates nothing, unlike a Set's iterator.
-const REGISTRY = Symbol.for('@rid/otel.http2-hooks.v2');
+// One patch per process, shared by every copy of this package: the hook lists (hook-registry.ts)
+// and the patch state live in one cross-copy slot (HTTP2_HOOKS, versioned: a later copy that
+// changes this shape takes a new key).
 interface Registry {
   start: readonly StreamStartHook[];
   request: readonly ClientRequestHook[];
@@ -63,8 +64,7 @@ interface Registry {
   /** How many listeners each event of a server stream has before any handler runs (Node's and ours). */
   baseListeners: Record<string, number>;
 }
-const g = globalThis as typeof globalThis & { [REGISTRY]?: Registry };
-const registry: Registry = (g[REGISTRY] ??= {
+const shared = new HookRegistry<Registry>(sharedSlot(HTTP2_HOOKS, () => ({
   start: [],
   request: [],
   stream: [],
@@ -75,21 +75,22 @@ const registry: Registry = (g[REGISTRY] ??= {
   serverSessionPatched: false,
   respondMethods: 0,
   baseListeners: {},
-});
+})));
+const registry = shared.lists;
 
 type RequestFn = (this: http2.ClientHttp2Session, headers?: Headers, options?: unknown) => http2.ClientHttp2Stream;
 
 /** Adds hooks around every `ClientHttp2Session#request`; false when the prototype probe failed. */
 export function addClientHooks(request: ClientRequestHook, stream: ClientStreamHook): boolean {
   if (!patchClient()) return false;
-  registry.request = [...registry.request, request];
-  registry.stream = [...registry.stream, stream];
+  shared.add('request', request);
+  shared.add('stream', stream);
   return true;
 }
 
 export function removeClientHooks(request: ClientRequestHook, stream: ClientStreamHook): void {
-  registry.request = registry.request.filter((h) => h !== request);
-  registry.stream = registry.stream.filter((h) => h !== stream);
+  shared.remove('request', request);
+  shared.remove('stream', stream);
 }
 
 function patchClient(): boolean {

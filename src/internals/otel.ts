@@ -1,8 +1,6 @@
 /**
- * The one module that reads OpenTelemetry beyond its public API.
- * - The per-request RPC metadata that HttpInstrumentation puts in a request's context: read
- *   through `@opentelemetry/core`'s getRPCMetadata, public API. The request's state rides on it
- *   (context/request-state.ts says why).
+ * The one module that reads OpenTelemetry's SDK spans beyond the API (HttpInstrumentation's
+ * per-request RPC metadata, which carries the request's state, is internals/http-rpc-metadata.ts):
  * - An SDK span's `kind`, instrumentation scope and parent: the API's `Span` has none of them, and
  *   only the SDK's span objects carry them. Both SDK lines (2.x `instrumentationScope` and
  *   `parentSpanContext`; older `instrumentationLibrary` and `parentSpanId`) are read, and a span
@@ -14,14 +12,7 @@
  *   reads as the spec's default, 128, said once through diag; test/internals/otel.test.ts fails
  *   loudly when the SDK in use no longer has it.
  */
-import { diag, type Context, type Span, type SpanKind } from '@opentelemetry/api';
-import { getRPCMetadata } from '@opentelemetry/core';
-
-/** HttpInstrumentation's per-request object in `ctx`, if any (mutable: it is one object per request). */
-export function rpcMetadataOf(ctx: Context): (object & { span?: Span }) | undefined {
-  const rpc = getRPCMetadata(ctx) as unknown;
-  return typeof rpc === 'object' && rpc !== null ? (rpc as object & { span?: Span }) : undefined;
-}
+import { diag, type Span, type SpanKind } from '@opentelemetry/api';
 
 /** The SDK span's fields we read; typed here so that neither SDK line is a dependency. */
 interface SdkSpanFields {

@@ -1,5 +1,6 @@
 import { subscribe } from 'node:diagnostics_channel';
 import type { CompiledConfig } from '../config/compile-config';
+import { HookRegistry } from '../hook-registry';
 import type { RequestIdState } from '../context/request-state';
 import { UNDICI_REQUEST_CREATE } from '../internals/channels';
 import { filterLaterAdds, rewriteUndiciHeader, undiciHeaderCount, type UndiciRequest } from '../internals/undici';
@@ -9,7 +10,8 @@ import { idFor, isOurHeader, withoutIdEntries, type OutgoingPropagation } from '
 /** Receives what undici publishes: `{ request }`. */
 export type FetchRequestHook = (message: { request: UndiciRequest }) => void;
 
-const hooks = new Set<FetchRequestHook>();
+// In this module: each copy of the package subscribes on its own.
+const registry = new HookRegistry<{ create: readonly FetchRequestHook[] }>({ create: [] });
 
 /**
  * Global `fetch` is undici, not `node:http`. Its `undici:request:create` channel fires
@@ -19,15 +21,16 @@ const hooks = new Set<FetchRequestHook>();
  * (NodeSDK set-ups, register): `propagateTo` can then stop the propagator's header being added at all.
  */
 subscribe(UNDICI_REQUEST_CREATE, (message) => {
-  for (const hook of hooks) hook(message as { request: UndiciRequest });
+  const hooks = registry.lists.create;
+  for (let i = 0; i < hooks.length; i++) hooks[i](message as { request: UndiciRequest });
 });
 
 export function addFetchRequestHook(hook: FetchRequestHook): void {
-  hooks.add(hook);
+  registry.add('create', hook);
 }
 
 export function removeFetchRequestHook(hook: FetchRequestHook): void {
-  hooks.delete(hook);
+  registry.remove('create', hook);
 }
 
 /** The undici adapter: adds the IDs to the request undici is about to send. */

@@ -1,75 +1,20 @@
-import type { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders } from 'node:http2';
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import type { ClientHttp2Session, ClientHttp2Stream } from 'node:http2';
+import { context, propagation, trace, type Span, type Tracer } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import type { OutgoingDestination } from '../config/propagate-to';
 import type { RequestIdState } from '../context/request-state';
 import type { Guard } from '../diag';
 import { otherHttp2Instrumentation, targetOf, hasHeader, type Headers } from '../internals/node-http2';
 import { injectedInto } from '../propagator';
-import { parseAuthority, portOf, validPort } from './destination';
+import { parseAuthority } from './destination';
+import { calls, endCall, followCall, startClientSpan, urlOf, type PendingCall } from './http2-client-span';
 import { idFor, withoutIdEntries, type OutgoingPropagation } from './propagation';
-
-/** One outgoing HTTP/2 stream as the response hooks (the capture) see it. */
-export interface Http2Call {
-  /** Our CLIENT span, unless tracing was suppressed or another instrumentation makes them. */
-  readonly span: Span | undefined;
-  /** The context active at `session.request()`: the caller's (an SDK's operation span). */
-  readonly parent: Context;
-  /** The incoming request being served, when there is one. */
-  readonly state: RequestIdState | undefined;
-  readonly method: string;
-  /** Where the session connects (not the `:authority` header), as the vendor tables match it. */
-  readonly host: string | undefined;
-  /** The request headers as sent (the copy with the IDs): a downstream's echo is compared with them. */
-  sent: Headers;
-  status: number;
-  /** Set by the first capture that sees the response: two instances or two copies record it once. */
-  captured: boolean;
-}
-
-/**
- * Runs on each response head of an outgoing HTTP/2 stream (`'response'`), before the app's
- * listeners. `raw` is Node's `[name, value, …]` (each repeated header apart), when it passes one.
- */
-export type Http2ResponseHook = (headers: IncomingHttpHeaders, call: Http2Call, raw: readonly string[] | undefined) => void;
-
-/**
- * What every instance and every copy of this package shares about outgoing HTTP/2 calls (Symbol.for,
- * versioned like internals/node-http2.ts's registry). Each `session.request()` runs every enabled
- * instance's hooks in turn: the first makes the call (one CLIENT span, the trace header naming it)
- * and leaves it in `pending`; the later ones see it there and only add their IDs; the first stream
- * hook takes it. The response hooks are one list, so that whichever copy made the call, every
- * capture sees it (and the first records it).
- */
-const SHARED = Symbol.for('@rid/otel.http2-client-calls.v1');
-interface SharedCalls {
-  pending: PendingCall | undefined;
-  responseHooks: readonly Http2ResponseHook[];
-}
-const g = globalThis as typeof globalThis & { [SHARED]?: SharedCalls };
-const shared: SharedCalls = (g[SHARED] ??= { pending: undefined, responseHooks: [] });
-
-export function addHttp2ResponseHook(hook: Http2ResponseHook): void {
-  shared.responseHooks = [...shared.responseHooks, hook];
-}
-
-export function removeHttp2ResponseHook(hook: Http2ResponseHook): void {
-  shared.responseHooks = shared.responseHooks.filter((h) => h !== hook);
-}
-
-/** The call as its adapters see it, before the stream exists. */
-interface PendingCall extends Http2Call {
-  readonly destination: OutgoingDestination | undefined;
-}
-
-const CALL = Symbol.for('@rid/otel.h2-call');
-type WithCall = ClientHttp2Stream & { [CALL]?: Http2Call };
 
 /**
  * The `node:http2` client adapter, inside `ClientHttp2Session#request` (internals/node-http2.ts):
- * HTTP/2 has no OpenTelemetry instrumentation, so this makes the CLIENT span, injects the global
- * propagator (the trace goes on across HTTP/2), and adds the IDs under the same `propagateTo`
- * decision as `http` and `fetch`. The caller's headers object is never modified: the request
+ * HTTP/2 has no OpenTelemetry instrumentation, so this starts the CLIENT span (http2-client-span.ts),
+ * injects the global propagator (the trace goes on across HTTP/2), and adds the IDs under the same
+ * `propagateTo` decision as `http` and `fetch`. The caller's headers object is never modified: the request
  * is sent with a copy. A header the app set wins.
  *
  * gRPC calls (`content-type: application/grpc…`) get the IDs only: instrumentation-grpc makes
@@ -85,7 +30,7 @@ export class Http2ClientAdapter {
   readonly onRequest = (session: ClientHttp2Session, headers: Headers | undefined): Headers | undefined => {
     // An earlier instance's hook made this call: the headers are the copy it returned. (Any other
     // pending call is stale, never this one's: it is replaced below.)
-    const owner = shared.pending;
+    const owner = calls.pending;
     if (owner !== undefined && owner.sent === headers) return this.addToCall(owner, headers);
     const parent = context.active();
     const grpc = isGrpc(headers);
@@ -100,29 +45,27 @@ export class Http2ClientAdapter {
     const sent: Headers = { ...headers };
     let span: Span | undefined;
     if (!grpc && !isTracingSuppressed(parent) && !otherHttp2Instrumentation()) {
-      span = this.startSpan(method, destination, urlOf(protocol, headers, destination), parent);
+      span = startClientSpan(this.tracer(), method, destination, urlOf(protocol, headers, destination), parent);
       // A trace context the app wrote itself is left as it is.
       if (!hasHeader(sent, 'traceparent')) {
         this.guard.run('h2:inject', 'could not inject trace context into an HTTP/2 request', () => propagation.inject(trace.setSpan(parent, span!), sent));
       }
     }
     if (state !== undefined) this.addIds(sent, state, destination);
-    shared.pending = { span, parent, state, method, destination, host: destination?.hostname, sent, status: 0, captured: false };
+    calls.pending = { span, parent, state, method, destination, host: destination?.hostname, sent, status: 0, captured: false };
     return sent;
   };
 
   /** Right after `session.request()` returned (or threw: `stream` is undefined then): the first adapter takes the call. */
   readonly onStream = (stream: ClientHttp2Stream | undefined): void => {
-    const call = shared.pending;
-    shared.pending = undefined;
+    const call = calls.pending;
+    calls.pending = undefined;
     if (call === undefined) return;
     if (stream === undefined) {
       endCall(call, 'request() threw');
       return;
     }
-    (stream as WithCall)[CALL] = call;
-    stream.once('response', onResponse);
-    stream.once('close', onClose);
+    followCall(stream, call);
   };
 
   /** An earlier instance made this call: this one adds the IDs its own config sends there (a header already set wins). */
@@ -132,16 +75,6 @@ export class Http2ClientAdapter {
     this.addIds(sent, call.state, call.destination);
     call.sent = sent;
     return sent;
-  }
-
-  private startSpan(method: string, destination: OutgoingDestination | undefined, url: string, parent: Context): Span {
-    const attributes: Attributes = { 'http.request.method': method, 'url.full': url, 'network.protocol.name': 'http', 'network.protocol.version': '2' };
-    if (destination !== undefined) {
-      attributes['server.address'] = destination.hostname;
-      const port = portOf(destination);
-      if (validPort(port)) attributes['server.port'] = port;
-    }
-    return this.tracer().startSpan(method, { kind: SpanKind.CLIENT, attributes }, parent);
   }
 
   /** The IDs, where `propagateTo` allows; else what the global propagator wrote of them is taken back. */
@@ -157,47 +90,6 @@ export class Http2ClientAdapter {
       if (id !== undefined && !hasHeader(sent, header.key)) sent[header.key] = id;
     }
   }
-}
-
-/** One function for every stream (`this` is the stream): no closure per call. */
-function onResponse(this: WithCall, headers: IncomingHttpHeaders, _flags: number, raw?: unknown): void {
-  const call = this[CALL];
-  if (call === undefined) return;
-  call.status = Number(headers[':status'] ?? 0);
-  const hooks = shared.responseHooks;
-  const rawHeaders = Array.isArray(raw) ? (raw as string[]) : undefined;
-  for (let i = 0; i < hooks.length; i++) hooks[i](headers, call, rawHeaders);
-}
-
-function onClose(this: WithCall): void {
-  const call = this[CALL];
-  if (call === undefined) return;
-  this[CALL] = undefined;
-  endCall(call, call.status === 0 ? `closed before a response (RST_STREAM code ${this.rstCode ?? 'none'})` : undefined);
-}
-
-function endCall(call: Http2Call, failure: string | undefined): void {
-  const span = call.span;
-  if (span === undefined) return;
-  if (call.status !== 0) {
-    span.setAttribute('http.response.status_code', call.status);
-    if (call.status >= 400) {
-      span.setAttribute('error.type', String(call.status));
-      span.setStatus({ code: SpanStatusCode.ERROR });
-    }
-  }
-  if (failure !== undefined) {
-    span.setAttribute('error.type', 'stream_closed');
-    span.setStatus({ code: SpanStatusCode.ERROR, message: failure });
-  }
-  span.end();
-}
-
-/** `url.full`: the `:authority` and `:path` the request names, else where the session connects. */
-function urlOf(protocol: string, headers: Headers | undefined, destination: OutgoingDestination | undefined): string {
-  const authority = headers?.[':authority'];
-  const host = destination === undefined ? '' : destination.hostname.includes(':') ? `[${destination.hostname}]:${portOf(destination)}` : `${destination.hostname}:${portOf(destination)}`;
-  return `${protocol}//${authority === undefined ? host : String(authority)}${String(headers?.[':path'] ?? '/')}`;
 }
 
 /** RequestIdPropagator wrote the ID before the destination was known: take back what it wrote (never a value the app set). */

@@ -1,14 +1,15 @@
 import type { DestinationPolicy } from '../config/propagate-to';
+import { PROPAGATE_TO_POLICIES, sharedSlot } from '../cross-copy-keys';
 
 /**
  * The `propagateTo` policies of this process's enabled RequestIdInstrumentations, read live (a
  * `setConfig` takes effect). RequestIdPropagator asks them about carriers that name no
  * destination (gRPC metadata, Kafka headers, SQS attributes): `false` everywhere means the ID
- * leaves the process nowhere. Symbol.for: shared by every copy of this package.
+ * leaves the process nowhere. Shared by every copy of this package: a Set, the shape released
+ * copies read (an array registry would need a new key, and an older copy's propagator would then
+ * miss a newer copy's `propagateTo: false`: fail open). Read per carrier without a destination, not per request.
  */
-const POLICIES = Symbol.for('@rid/otel.propagate-to-policies');
-type GlobalWithPolicies = typeof globalThis & { [POLICIES]?: Set<() => DestinationPolicy> };
-const policies: Set<() => DestinationPolicy> = ((globalThis as GlobalWithPolicies)[POLICIES] ??= new Set());
+const policies: Set<() => DestinationPolicy> = sharedSlot(PROPAGATE_TO_POLICIES, () => new Set());
 
 export function addPolicySource(source: () => DestinationPolicy): void {
   policies.add(source);

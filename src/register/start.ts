@@ -5,6 +5,7 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { appDir, appPackageName, nearestPackageJson } from '../app-package';
 import { configFromEnv, warnOnStderr, type Warn } from './env-config';
 import { ExportHealth } from './export-health';
+import { autoInstrumentationsRegisterLoaded } from '../internals/auto-instrumentations-register';
 import { RequestIdInstrumentation } from '../instrumentation';
 import { propagatorFromEnv, spanProcessorsFromEnv } from './otel-env';
 import { logRecordProcessorsWithRequestId } from './otel-logs-env';
@@ -46,7 +47,7 @@ export function startFromEnv(env: NodeJS.ProcessEnv = process.env, warn: Warn = 
   if (sdkAlreadyRegistered()) {
     // Never a second SDK: the app's own stays in charge; only what it lacks is added.
     const instrumentation = new RequestIdInstrumentation(config);
-    if (autoInstrumentationsRegisterLoaded()) {
+    if (autoInstrumentationsRegisterLoaded(appDir())) {
       warn(
         '@rid/otel/register: @opentelemetry/auto-instrumentations-node/register started the SDK first, so only request IDs on SERVER spans, ' +
           'downstream propagation and AWS IDs were added: the spans of express, databases and the other instrumentations lack request.id, ' +
@@ -149,11 +150,6 @@ function autoInstrumentations(): Instrumentation[] | undefined {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { getNodeAutoInstrumentations } = require(path) as { getNodeAutoInstrumentations: () => Instrumentation[] };
   return getNodeAutoInstrumentations();
-}
-
-/** Whether `--require`/`--import @opentelemetry/auto-instrumentations-node/register` ran before us. */
-function autoInstrumentationsRegisterLoaded(): boolean {
-  return Object.keys(require.cache).some((file) => /[\\/]auto-instrumentations-node[\\/](build[\\/]src|dist)[\\/]register\.c?js$/.test(file));
 }
 
 /** A registered SDK replaces the API's no-op tracer provider behind the global proxy. */

@@ -1,9 +1,8 @@
 import '../support/otel';
 import * as assert from 'node:assert/strict';
-import { context, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
-import { RPCType, setRPCMetadata } from '@opentelemetry/core';
+import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
-import { eventCountLimitOf, hasLocalParent, kindOf, parentSpanIdOf, rpcMetadataOf, scopeNameOf } from '../../src/internals/otel';
+import { eventCountLimitOf, hasLocalParent, kindOf, parentSpanIdOf, scopeNameOf } from '../../src/internals/otel';
 
 // The SDK span fields this package reads beyond the API (internals/otel.ts). If the SDK in use
 // renames them, these fail loudly: the AWS capture and the SERVER-span stamp would go quiet.
@@ -43,17 +42,6 @@ describe('internals/otel: what is read beyond the OTel API', () => {
     assert.equal(kindOf(foreign), undefined);
     assert.equal(scopeNameOf(foreign), undefined);
     assert.equal(parentSpanIdOf(foreign), undefined);
-  });
-
-  it("finds HttpInstrumentation's RPC metadata through @opentelemetry/core's own key", () => {
-    const span = tracer.startSpan('server');
-    const metadata = { type: RPCType.HTTP, span };
-    try {
-      assert.equal(rpcMetadataOf(setRPCMetadata(context.active(), metadata)), metadata);
-      assert.equal(rpcMetadataOf(ROOT_CONTEXT), undefined);
-    } finally {
-      span.end();
-    }
   });
 
   it("reads an SDK span's event limit (the call-event budget follows it; a fallback would be the default 128 whatever the limit)", () => {
