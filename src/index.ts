@@ -6,7 +6,7 @@ export { RequestIdSpanProcessor, type RequestIdSpanProcessorConfig } from './spa
 export { RequestIdLogRecordProcessor, type RequestIdLogRecordProcessorConfig } from './log-record-processor';
 export { withRequestId } from './with-request-id';
 export { DEFAULT_LOG_KEY, requestIdFormat, requestIdLogHook, requestIdMixin, type RequestIdLogOptions } from './logging';
-export { RequestIdConfigError } from './config/errors';
+export { RequestIdConfigError } from './errors';
 export { DEFAULT_VALIDATION } from './config/validation';
 export {
   ATTR_AWS_APIGW_ID,
@@ -17,20 +17,20 @@ export {
   ATTR_AWS_REQUEST_ID,
   AWS_CALL_EVENT,
   MAX_AWS_CALL_EVENTS,
-} from './capture/vendors/aws';
-export { ATTR_OPENAI_REQUEST_ID } from './capture/vendors/openai';
-export { ATTR_ANTHROPIC_REQUEST_ID } from './capture/vendors/anthropic';
-export { ATTR_STRIPE_REQUEST_ID } from './capture/vendors/stripe';
-export { ATTR_GITHUB_REQUEST_ID } from './capture/vendors/github';
-export { ATTR_AZURE_APIM_REQUEST_ID, ATTR_AZURE_REQUEST_ID } from './capture/vendors/azure';
-export { ATTR_TWILIO_REQUEST_ID } from './capture/vendors/twilio';
-export { ATTR_CLOUDFLARE_RAY_ID } from './capture/vendors/cloudflare';
-export { ATTR_SLACK_REQUEST_ID } from './capture/vendors/slack';
-export { ATTR_SHOPIFY_REQUEST_ID } from './capture/vendors/shopify';
-export { ATTR_DOWNSTREAM_CALLS_DROPPED, ATTR_DOWNSTREAM_REQUEST_ID, DOWNSTREAM_CALL_EVENT } from './capture/vendors/downstream';
-export { MAX_CALL_EVENTS } from './capture/vendor';
-export { BUILT_IN_VENDORS } from './capture/vendors';
-export type { HostPattern, ResponseIdVendor, VendorId } from './capture/vendor';
+} from './vendors/aws';
+export { ATTR_OPENAI_REQUEST_ID } from './vendors/openai';
+export { ATTR_ANTHROPIC_REQUEST_ID } from './vendors/anthropic';
+export { ATTR_STRIPE_REQUEST_ID } from './vendors/stripe';
+export { ATTR_GITHUB_REQUEST_ID } from './vendors/github';
+export { ATTR_AZURE_APIM_REQUEST_ID, ATTR_AZURE_REQUEST_ID } from './vendors/azure';
+export { ATTR_TWILIO_REQUEST_ID } from './vendors/twilio';
+export { ATTR_CLOUDFLARE_RAY_ID } from './vendors/cloudflare';
+export { ATTR_SLACK_REQUEST_ID } from './vendors/slack';
+export { ATTR_SHOPIFY_REQUEST_ID } from './vendors/shopify';
+export { ATTR_DOWNSTREAM_CALLS_DROPPED, ATTR_DOWNSTREAM_REQUEST_ID, DOWNSTREAM_CALL_EVENT } from './vendors/downstream';
+export { MAX_CALL_EVENTS } from './vendors/vendor';
+export { BUILT_IN_VENDORS } from './vendors';
+export type { HostPattern, ResponseIdVendor, VendorId } from './vendors/vendor';
 export type {
   AlgorithmName,
   CustomVendor,

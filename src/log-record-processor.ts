@@ -2,7 +2,7 @@ import type { Context } from '@opentelemetry/api';
 import type { NodeSDKConfiguration } from '@opentelemetry/sdk-node';
 import { DEFAULT_ATTRIBUTE_NAME } from './config/compile-config';
 import { currentState, stateOf } from './context/request-state';
-import { RequestIdConfigError } from './config/errors';
+import { RequestIdConfigError } from './errors';
 
 /**
  * The logs SDK's own processor interface, reached through `@opentelemetry/sdk-node` (a dependency on

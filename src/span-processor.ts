@@ -1,7 +1,7 @@
 import { SpanKind, type Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { DEFAULT_ATTRIBUTE_NAME } from './config/compile-config';
-import { RequestIdConfigError } from './config/errors';
+import { RequestIdConfigError } from './errors';
 import { stampServerSpan, stateOf } from './context/request-state';
 
 export interface RequestIdSpanProcessorConfig {

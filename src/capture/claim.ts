@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Context, Span } from '@opentelemetry/api';
 import type { RequestIdState } from '../context/request-state';
-import type { HostTable } from './host-table';
+import type { HostTable } from '../vendors/host-table';
 
 // What is kept on an outgoing request (ClientRequest or undici's request) until its response, as
 // Symbol.for properties: references to objects that exist anyway, so a call without IDs allocates

@@ -4,7 +4,7 @@ import { stateOf } from '../context/request-state';
 import type { Guard } from '../diag';
 import { UNDICI_CLIENT_SEND_HEADERS } from '../internals/channels';
 import { undiciHeaderValue } from '../internals/undici';
-import { destinationFromOrigin, portOf } from '../outgoing/destination';
+import { destinationFromOrigin, portOf } from '../http/destination';
 import { CONTEXT, nowMs, OWN, START, STATE, TABLE, type Claimed } from './claim';
 import { idsFromBufferHeaders } from './response-headers';
 import type { CaptureSpans } from './spans';

@@ -4,7 +4,7 @@ import { context, SpanKind, trace } from '@opentelemetry/api';
 import { stateOf } from '../context/request-state';
 import type { Guard } from '../diag';
 import { hasLocalParent, parentSpanIdOf } from '../internals/otel';
-import { unbracketHost } from '../outgoing/destination';
+import { unbracketHost } from '../http/destination';
 import { CONTEXT, nowMs, OPERATION, START, STATE, TABLE, type Claimed } from './claim';
 import { idsFromRawHeaders } from './response-headers';
 import type { CaptureSpans } from './spans';

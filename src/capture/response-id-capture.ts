@@ -14,9 +14,9 @@ import { addHttp2ResponseHook, removeHttp2ResponseHook } from '../outgoing/http2
 import { FetchCapture } from './fetch';
 import { HttpClientCapture } from './http-client';
 import { Http2ClientCapture } from './http2-client';
-import { VendorTable } from './host-table';
+import { VendorTable } from '../vendors/host-table';
 import { CaptureSpans } from './spans';
-import { BUILT_IN_VENDORS } from './vendors';
+import { BUILT_IN_VENDORS } from '../vendors';
 
 /**
  * Records the IDs that vendors (AWS, OpenAI, Stripe…, vendors/) put in their response headers,

@@ -1,4 +1,5 @@
-import { RequestIdConfigError } from './errors';
+import { RequestIdConfigError } from '../errors';
+import { isToken } from '../http/token';
 import { ALGORITHMS, createGenerator, isAlgorithmName, type IdGenerator } from '../generators';
 import { compilePropagateTo, type DestinationPolicy } from './propagate-to';
 import { compileMatchers, type CompiledMatcher } from './matchers';
@@ -7,7 +8,7 @@ import type { Guard } from '../diag';
 import type { RangeIdOptions, RequestIdAlgorithm, RequestIdInstrumentationConfig, RequestIdRule } from '../types';
 import { compileValidation, isAcceptable, type ValidationPolicy } from './validation';
 import { compileVendorTable } from './vendors';
-import type { VendorTable } from '../capture/host-table';
+import type { VendorTable } from '../vendors/host-table';
 
 export const DEFAULT_HEADER_NAME = 'X-Request-Id';
 export const DEFAULT_ATTRIBUTE_NAME = 'request.id';
@@ -41,8 +42,6 @@ export interface CompiledConfig {
   readonly vendorTable: VendorTable | undefined;
 }
 
-// RFC 9110 token characters.
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const ALGORITHM_VALUES = `one of ${ALGORITHMS.map((a) => `'${a}'`).join(', ')}, or a function () => string`;
 
 /** Validates a user config and resolves every default. Throws RequestIdConfigError on the first bad option. */
@@ -176,7 +175,7 @@ function describeValue(value: unknown): string {
 }
 
 function headerOption(option: string, value: unknown): string {
-  if (typeof value !== 'string' || !TOKEN.test(value)) {
+  if (!isToken(value)) {
     throw new RequestIdConfigError(option, value, 'a valid HTTP header name (RFC 9110 token: letters, digits and !#$%&\'*+.^_`|~-)');
   }
   return value;

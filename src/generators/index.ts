@@ -1,22 +1,14 @@
-import { RequestIdConfigError } from '../config/errors';
+import { RequestIdConfigError } from '../errors';
 import { ksuid } from './ksuid';
 import { nanoid } from './nanoid';
 import { createRangeIdGenerator, resolveRangeIdOptions } from './range-id';
 import { uuidV4 } from './uuid';
 import { uuidV7 } from './uuidv7';
-
-export type AlgorithmName = 'uuid' | 'uuidv7' | 'nanoid' | 'range_id' | 'ksuid';
+import type { AlgorithmName, IdGenerator, RangeIdOptions } from './types';
 
 export const ALGORITHMS: readonly AlgorithmName[] = Object.freeze(['uuid', 'uuidv7', 'nanoid', 'range_id', 'ksuid'] as const);
 
-export interface RangeIdOptions {
-  /** at least 6 distinct chars, printable ASCII 0x21-0x7E only (duplicates are ignored), at most 256 chars */
-  charSet?: string;
-  /** integer >= 6, default 16 */
-  length?: number;
-}
-
-export type IdGenerator = () => string;
+export type { AlgorithmName, IdGenerator, RangeIdOptions } from './types';
 
 export { DEFAULT_RANGE_ID_CHARSET, DEFAULT_RANGE_ID_LENGTH, createRangeIdGenerator, resolveRangeIdOptions } from './range-id';
 export { uuidV4 } from './uuid';

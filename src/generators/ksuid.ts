@@ -1,5 +1,5 @@
 import { POOL, takeBytes } from './random-pool';
-import type { IdGenerator } from './index';
+import type { IdGenerator } from './types';
 import { fromCharCode } from './uuid';
 
 /**

@@ -1,7 +1,7 @@
-import { RequestIdConfigError } from '../config/errors';
+import { RequestIdConfigError } from '../errors';
 import { POOL, POOL_SIZE, takeBytes } from './random-pool';
 import { fromCharCode } from './uuid';
-import type { IdGenerator, RangeIdOptions } from './index';
+import type { IdGenerator, RangeIdOptions } from './types';
 
 /**
  * `range_id`: `length` characters drawn uniformly from `charSet` (APISIX's request-id `range_id`).

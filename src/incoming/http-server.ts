@@ -8,7 +8,7 @@ import type { Guard } from '../diag';
 import type { IncomingAdapter } from '../internal-types';
 import { isQueuedBehindAnother, setResponseHeader } from '../internals/node-http';
 import { kindOf } from '../internals/otel';
-import { recordDecision } from '../propagator';
+import { recordDecision } from '../context/carrier-marks';
 import { decideRequestIds } from './decide';
 import { countRawHeader } from './raw-headers';
 

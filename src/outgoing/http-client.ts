@@ -1,9 +1,9 @@
 import type { ClientRequest } from 'node:http';
-import type { OutgoingDestination } from '../config/propagate-to';
+import type { OutgoingDestination } from '../http/destination';
 import type { AgentRequestOptions, OutgoingRequestHook } from '../internals/node-http';
-import { injectedInto, type Injected } from '../propagator';
-import { destinationOf } from './destination';
-import { idFor, withoutIdEntries, type OutgoingPropagation } from './propagation';
+import { injectedInto, type Injected } from '../context/carrier-marks';
+import { destinationOf } from '../http/destination';
+import { idFor, withoutIdEntries, type OutgoingPropagation } from './decide';
 
 /**
  * The `http`/`https` adapter: runs inside `Agent.prototype.addRequest` (internals/node-http.ts),

@@ -1,13 +1,14 @@
 import type { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders } from 'node:http2';
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
-import type { OutgoingDestination } from '../config/propagate-to';
+import type { OutgoingDestination } from '../http/destination';
 import type { RequestIdState } from '../context/request-state';
 import type { Guard } from '../diag';
-import { otherHttp2Instrumentation, targetOf, hasHeader, type Headers } from '../internals/node-http2';
-import { injectedInto } from '../propagator';
-import { parseAuthority, portOf, validPort } from './destination';
-import { idFor, withoutIdEntries, type OutgoingPropagation } from './propagation';
+import { hasHeader, isGrpcContentType } from '../http/headers';
+import { otherHttp2Instrumentation, targetOf, type Headers } from '../internals/node-http2';
+import { injectedInto } from '../context/carrier-marks';
+import { parseAuthority, portOf, validPort } from '../http/destination';
+import { idFor, withoutIdEntries, type OutgoingPropagation } from './decide';
 
 /** One outgoing HTTP/2 stream as the response hooks (the capture) see it. */
 export interface Http2Call {
@@ -88,7 +89,7 @@ export class Http2ClientAdapter {
     const owner = shared.pending;
     if (owner !== undefined && owner.sent === headers) return this.addToCall(owner, headers);
     const parent = context.active();
-    const grpc = isGrpc(headers);
+    const grpc = isGrpcContentType(headers?.['content-type']);
     const state = this.propagation.state();
     if (grpc && state === undefined) return undefined;
     const target = targetOf(session);
@@ -212,9 +213,4 @@ function withdraw(headers: Headers, injected: ReturnType<typeof injectedInto>): 
       else headers[name] = rest;
     }
   }
-}
-
-function isGrpc(headers: Headers | undefined): boolean {
-  const type = headers?.['content-type'];
-  return typeof type === 'string' && type.startsWith('application/grpc');
 }

@@ -30,9 +30,9 @@ import { waitFor } from '../support/wait';
 import { diagLines, finishedSpans } from '../support/otel';
 import type { ReadableSpan } from '../support/sdk-compat';
 import { getFrom, loopbackAgent, loopbackDispatcher, loopbackFetch } from '../support/vendor-hosts';
-import { VendorTable } from '../../src/capture/host-table';
+import { VendorTable } from '../../src/vendors/host-table';
 import { idsFromHeaderObject, sentInHeaderObject } from '../../src/capture/response-headers';
-import { downstream } from '../../src/capture/vendors/downstream';
+import { downstream } from '../../src/vendors/downstream';
 
 /** Every attribute this package's capture writes: `rid.*` and `aws.*`. */
 function capturedOf(attributes: Record<string, unknown> | undefined): Record<string, unknown> {

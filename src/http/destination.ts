@@ -1,10 +1,18 @@
-import type { OutgoingDestination } from '../config/propagate-to';
-
 /**
  * The one parser of where an outgoing call goes, for every transport (`http`, `fetch`, HTTP/2) and
  * for the vendor capture: so that `propagateTo: ['localhost:80']` and a vendor's host list match
  * the same call the same way whichever client made it.
  */
+
+/** Where an outgoing call goes, as `propagateTo` sees it. */
+export interface OutgoingDestination {
+  /** `'http:'` or `'https:'`. */
+  protocol: string;
+  /** Host name or address, without port or brackets. */
+  hostname: string;
+  /** The port the call connects to: the one the URL or options name, else the scheme's default (80, 443). */
+  port?: number;
+}
 
 /** A host as a URL or a `Host` header writes it, without the brackets of an IPv6 literal (`[::1]` -> `::1`). */
 export function unbracketHost(host: string): string {
