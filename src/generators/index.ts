@@ -10,20 +10,10 @@ export const ALGORITHMS: readonly AlgorithmName[] = Object.freeze(['uuid', 'uuid
 
 export type { AlgorithmName, IdGenerator, RangeIdOptions } from './types';
 
-export { DEFAULT_RANGE_ID_CHARSET, DEFAULT_RANGE_ID_LENGTH, createRangeIdGenerator, resolveRangeIdOptions } from './range-id';
-export { uuidV4 } from './uuid';
-export { uuidV7, createUuidV7Generator, uuidv7Timestamp } from './uuidv7';
-export { nanoid, NANOID_ALPHABET, NANOID_LENGTH } from './nanoid';
-export {
-  ksuid,
-  createKsuidGenerator,
-  ksuidFromParts,
-  ksuidFromBytes,
-  ksuidDecode,
-  ksuidTimestamp,
-  KSUID_ALPHABET,
-  KSUID_EPOCH_SECONDS,
-} from './ksuid';
+export { DEFAULT_RANGE_ID_CHARSET } from './range-id';
+export { createUuidV7Generator, uuidv7Timestamp } from './uuidv7';
+export { NANOID_ALPHABET } from './nanoid';
+export { createKsuidGenerator, ksuidFromParts, ksuidFromBytes, ksuidDecode, ksuidTimestamp, KSUID_ALPHABET, KSUID_EPOCH_SECONDS } from './ksuid';
 
 const ALGORITHM_EXPECTED = 'one of ' + ALGORITHMS.map((a) => JSON.stringify(a)).join(', ');
 

@@ -26,7 +26,7 @@ interface AttributeSlots {
 /** Values are IDs: short. A longer one is cut so that a broken or hostile endpoint cannot bloat spans. */
 const MAX_VALUE_LENGTH = 256;
 /** Header names longer than this are never IDs (the longest built-in is 32). */
-export const MAX_NAME_LENGTH = 64;
+const MAX_NAME_LENGTH = 64;
 
 /**
  * The headers one destination host's responses are read for: those of the vendors that host
