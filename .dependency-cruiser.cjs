@@ -5,7 +5,7 @@
  * test/layers.test.ts plants a cycle and an upward import and checks this config refuses both.
  */
 const LAYERS = [
-  { foundation: '^src/(version|diag|errors|regexp|app-package)[.]ts$' },
+  { foundation: '^src/(version|diag|errors|regexp|app-package|cross-copy-keys|hook-registry)[.]ts$' },
   { http: '^src/http/' },
   { internals: '^src/internals/', generators: '^src/generators/' },
   { types: '^src/(types|internal-types)[.]ts$', vendors: '^src/vendors/' },

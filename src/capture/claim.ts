@@ -7,10 +7,11 @@ import type { HostTable } from '../vendors/host-table';
 // Symbol.for properties: references to objects that exist anyway, so a call without IDs allocates
 // nothing. Symbol.for: two instances or two copies of this package share them, so the first to
 // see a request claims it and each response is recorded once.
+// The strings say `aws`, from when only AWS was captured: other copies read them, so they stay.
 /** The context active when the request was made: HttpInstrumentation's CLIENT span, or the caller's. */
 export const CONTEXT = Symbol.for('@rid/otel.aws-context');
 /** The incoming request being served, when there is one. */
-export const STATE = Symbol.for('@rid/otel.aws-state');
+export const CALLER_STATE = Symbol.for('@rid/otel.aws-state');
 /** Epoch ms at the request; only where no CLIENT span exists, for the span we may have to make. */
 export const START = Symbol.for('@rid/otel.aws-start');
 /** The vendor SDK's operation span, once found under HttpInstrumentation. */
@@ -23,7 +24,7 @@ export const TABLE = Symbol.for('@rid/otel.vendor-table');
 /** An outgoing request with what the capture keeps on it. */
 export interface Claimed {
   [CONTEXT]?: Context;
-  [STATE]?: RequestIdState;
+  [CALLER_STATE]?: RequestIdState;
   [START]?: number;
   [OPERATION]?: Span;
   [OWN]?: Span;

@@ -11,7 +11,7 @@ import { compileVendorTable } from './vendors';
 import type { VendorTable } from '../vendors/host-table';
 
 export const DEFAULT_HEADER_NAME = 'X-Request-Id';
-export const DEFAULT_ATTRIBUTE_NAME = 'request.id';
+const DEFAULT_ATTRIBUTE_NAME = 'request.id';
 
 /** One rule, ready for the request path: every default resolved, every user hook guarded. */
 export interface CompiledRule {
@@ -189,4 +189,9 @@ function booleanOption(option: string, value: unknown): boolean {
 function stringOption(option: string, value: unknown): string {
   if (typeof value !== 'string' || value.length === 0) throw new RequestIdConfigError(option, value, 'a non-empty string');
   return value;
+}
+
+/** The processors' `attributeName` (span and log record): `'request.id'` by default, else a non-empty string. Throws naming the option. */
+export function processorAttributeName(config: { attributeName?: string }): string {
+  return stringOption('attributeName', config.attributeName ?? DEFAULT_ATTRIBUTE_NAME);
 }

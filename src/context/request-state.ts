@@ -42,8 +42,8 @@ export const REQUEST_ID_CONTEXT_KEY = createContextKey('@rid/otel request id');
  * wherever the OTel context does, without a second AsyncLocalStorage, whose propagation Node 20
  * pays on every async resource of every request (bench/README.md).
  */
-export const STATE = Symbol.for('@rid/otel.request-state');
-export type WithState = { [STATE]?: RequestIdState };
+export const REQUEST_STATE = Symbol.for('@rid/otel.request-state');
+export type WithState = { [REQUEST_STATE]?: RequestIdState };
 
 /**
  * The request state that `ctx` carries, else the one of the current async work. A context can
@@ -71,7 +71,7 @@ export const NO_REQUEST_STATE = null;
 
 function carriedBy(ctx: Context): RequestIdState | null | undefined {
   const value = ctx.getValue(REQUEST_ID_CONTEXT_KEY) as RequestIdState | null | undefined;
-  return value !== undefined ? value : (rpcMetadataOf(ctx) as WithState | undefined)?.[STATE];
+  return value !== undefined ? value : (rpcMetadataOf(ctx) as WithState | undefined)?.[REQUEST_STATE];
 }
 
 /**
@@ -83,8 +83,8 @@ export function enterRequestState(ctx: Context, span: Span | undefined, state: R
   if (ctx.getValue(REQUEST_ID_CONTEXT_KEY) === state) return;
   const rpc = rpcMetadataOf(ctx) as (WithState & { span?: Span }) | undefined;
   if (span !== undefined && rpc !== undefined && rpc.span === span) {
-    rpc[STATE] ??= state;
-    if (rpc[STATE] === state) return;
+    rpc[REQUEST_STATE] ??= state;
+    if (rpc[REQUEST_STATE] === state) return;
   }
   requestIdStorage.enterWith(state);
 }
@@ -114,7 +114,7 @@ export function standaloneState(id: string): RequestIdState {
 
 /**
  * Runs `fn` with `state` current: in the OTel context, which stateOf() reads first, and only
- * without a registered context manager in our own store (so it stays disabled, see STATE).
+ * without a registered context manager in our own store (so it stays disabled, see REQUEST_STATE).
  */
 export function runWithState<T>(state: RequestIdState, fn: () => T): T {
   const ctx = context.active().setValue(REQUEST_ID_CONTEXT_KEY, state);

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import type { CompiledConfig } from '../config/compile-config';
 import { requestPath } from '../config/matchers';
-import { currentState, enterRequestState, requestIdStorage, stampServerSpan, STATE, stateOf, type RequestIdState, type WithState } from '../context/request-state';
+import { currentState, enterRequestState, requestIdStorage, stampServerSpan, REQUEST_STATE, stateOf, type RequestIdState, type WithState } from '../context/request-state';
 import type { Guard } from '../diag';
 import type { IncomingAdapter } from '../internal-types';
 import { isQueuedBehindAnother, setResponseHeader } from '../internals/node-http';
@@ -29,7 +29,7 @@ const httpServer: IncomingAdapter<IncomingMessage, ServerResponse> = {
   setResponseHeader,
 };
 
-// Symbol.for (STATE too): two copies of this package (or two instances) share one state per
+// Symbol.for (REQUEST_STATE too): two copies of this package (or two instances) share one state per
 // request, so a header never gets two IDs.
 const SPAN_LISTENER = Symbol.for('@rid/otel.span-listener');
 type WithListener = Server & { [SPAN_LISTENER]?: true };
@@ -42,7 +42,7 @@ type WithListener = Server & { [SPAN_LISTENER]?: true };
  */
 export function assignRequestIds(message: RequestStartMessage, config: CompiledConfig, guard: Guard): void {
   const request = message.request as IncomingMessage & WithState;
-  const existing = request[STATE];
+  const existing = request[REQUEST_STATE];
   // Node runs every request of a keep-alive connection in that connection's parser resource, where
   // the store entered for the previous request is still current. Leave it behind before deciding,
   // or a request that gets no ID (ignored, or a failure below) would see the previous one's.
@@ -54,7 +54,7 @@ export function assignRequestIds(message: RequestStartMessage, config: CompiledC
       return;
     }
     if (existing === undefined && state !== undefined) {
-      request[STATE] = state;
+      request[REQUEST_STATE] = state;
       recordDecision(request, state);
       // 'Expect' requests may go to 'checkContinue'/'checkExpectation' listeners instead of
       // 'request' ones, where ours never runs: enter the store here, before Node emits either.
@@ -98,7 +98,7 @@ function attachSpanListener(server: WithListener): void {
 
 /** Makes the request's state current for its handler and stamps the SERVER span. */
 function enterRequest(request: IncomingMessage & WithState): void {
-  const state = request[STATE];
+  const state = request[REQUEST_STATE];
   if (state === undefined) return;
   try {
     // The request's OTel context (its SERVER span, the extracted trace): for keepOwnContext.

@@ -8,7 +8,8 @@ import { hasHeader, isGrpcContentType } from '../http/headers';
 import { otherHttp2Instrumentation, targetOf, type Headers } from '../internals/node-http2';
 import { injectedInto } from '../context/carrier-marks';
 import { parseAuthority, portOf, validPort } from '../http/destination';
-import { idFor, withoutIdEntries, type OutgoingPropagation } from './decide';
+import { idFor, type OutgoingPropagation } from './decide';
+import { withdraw } from './withdraw';
 
 /** One outgoing HTTP/2 stream as the response hooks (the capture) see it. */
 export interface Http2Call {
@@ -149,7 +150,10 @@ export class Http2ClientAdapter {
   private addIds(sent: Headers, state: RequestIdState, destination: OutgoingDestination | undefined): void {
     const config = this.propagation.config();
     if (config.propagateTo !== true && !this.propagation.allowed(config, () => destination)) {
-      withdraw(sent, injectedInto(sent));
+      withdraw(injectedInto(sent), Object.keys(sent), (name) => sent[name], (name, value) => {
+        if (value === undefined) delete sent[name];
+        else sent[name] = value;
+      });
       return;
     }
     for (const header of config.outgoing) {
@@ -199,18 +203,4 @@ function urlOf(protocol: string, headers: Headers | undefined, destination: Outg
   const authority = headers?.[':authority'];
   const host = destination === undefined ? '' : destination.hostname.includes(':') ? `[${destination.hostname}]:${portOf(destination)}` : `${destination.hostname}:${portOf(destination)}`;
   return `${protocol}//${authority === undefined ? host : String(authority)}${String(headers?.[':path'] ?? '/')}`;
-}
-
-/** RequestIdPropagator wrote the ID before the destination was known: take back what it wrote (never a value the app set). */
-function withdraw(headers: Headers, injected: ReturnType<typeof injectedInto>): void {
-  if (injected === undefined) return;
-  for (const name of Object.keys(headers)) {
-    const key = name.toLowerCase();
-    if (key === injected.key && headers[name] === injected.id) delete headers[name];
-    if (key === 'baggage' && injected.baggage && typeof headers[name] === 'string') {
-      const rest = withoutIdEntries(headers[name] as string, [injected.id]);
-      if (rest === '') delete headers[name];
-      else headers[name] = rest;
-    }
-  }
 }
