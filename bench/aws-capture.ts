@@ -1,5 +1,5 @@
 /**
- * Vendor request ID capture micro-benchmark (AWS and the other vendors of src/capture/vendors/):
+ * Vendor request ID capture micro-benchmark (AWS and the other vendors of src/vendors/):
  * ns per response in the `http.client.response.finish` and `undici:request:headers` subscribers,
  * for a response from a host no vendor lists next to a baseline subscriber that does nothing and
  * to the AWS-only scan this package had before the vendor table (re-created here as a reference),
