@@ -1,4 +1,4 @@
-import { portOf, splitAuthority, validPort, type OutgoingDestination } from '../http/destination';
+import { portNumber, portOf, splitAuthority, validPort, type OutgoingDestination } from '../http/destination';
 import type { PropagateTo } from '../types';
 import { RequestIdConfigError } from '../errors';
 import { hostPatternTest } from '../http/host-pattern';
@@ -31,7 +31,7 @@ function compileEntry(option: string, entry: unknown): (d: OutgoingDestination) 
   // Anything else (`foo:bar`, `*.`, `host:0`) is refused: an entry that can match nothing is a typo.
   const lower = entry.toLowerCase();
   const split = splitAuthority(lower);
-  const port = split?.port === undefined ? undefined : /^\d{1,5}$/.test(split.port) ? Number(split.port) : NaN;
+  const port = split?.port === undefined ? undefined : (portNumber(split.port) ?? NaN);
   const host = split?.host ?? '';
   if (host === '' || host === '*.' || (host.includes('*') && !/^\*\.[^*]+$/.test(host)) || (port !== undefined && !validPort(port))) {
     throw new RequestIdConfigError(option, entry, EXPECTED);

@@ -24,6 +24,11 @@ export function defaultPort(protocol: string): number {
   return protocol === 'https:' ? 443 : 80;
 }
 
+/** A port as an authority writes it (1 to 5 digits) as a number; undefined for anything else. */
+export function portNumber(port: string): number | undefined {
+  return /^\d{1,5}$/.test(port) ? Number(port) : undefined;
+}
+
 /** A TCP port a span may name (`server.port`): an integer from 1 to 65535. */
 export function validPort(port: number | undefined): port is number {
   return port !== undefined && Number.isInteger(port) && port >= 1 && port <= 65535;
@@ -72,8 +77,8 @@ export function destinationOf(protocol: string, host: string, port: number | str
   const hostname = unbracketHost(host).toLowerCase();
   if (hostname === '') return undefined;
   if (port === undefined || port === '') return { protocol, hostname, port: defaultPort(protocol) };
-  const n = typeof port === 'number' ? port : /^\d{1,5}$/.test(port) ? Number(port) : NaN;
-  return Number.isNaN(n) ? undefined : { protocol, hostname, port: n };
+  const n = typeof port === 'number' ? port : portNumber(port);
+  return n === undefined || Number.isNaN(n) ? undefined : { protocol, hostname, port: n };
 }
 
 /** An origin such as `https://api.example.com:8443` (what undici reports); undefined for a bad one. */

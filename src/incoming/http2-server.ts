@@ -7,7 +7,7 @@ import { NO_REQUEST_STATE, REQUEST_ID_CONTEXT_KEY, requestIdStorage, stampServer
 import type { Guard } from '../diag';
 import type { IncomingAdapter } from '../internal-types';
 import { otherHttp2Instrumentation, patchServerStream, recordBaseListeners, type RespondHeaders, type StreamEmitHook, type StreamStartHook } from '../internals/node-http2';
-import { splitAuthority, validPort } from '../http/destination';
+import { portNumber, splitAuthority, validPort } from '../http/destination';
 import { recordDecision } from '../context/carrier-marks';
 import { hasHeader, isGrpcContentType } from '../http/headers';
 import type { Http2IncomingRequest } from '../types';
@@ -159,7 +159,7 @@ export class Http2ServerAdapter {
     };
     if (query !== -1) attributes['url.query'] = request.url.slice(query + 1);
     if (authority !== undefined && authority.host !== '') attributes['server.address'] = authority.host;
-    const port = authority?.port !== undefined && /^\d{1,5}$/.test(authority.port) ? Number(authority.port) : undefined;
+    const port = authority?.port === undefined ? undefined : portNumber(authority.port);
     if (validPort(port)) attributes['server.port'] = port;
     const socket = request.socket as Socket | undefined;
     if (socket?.remoteAddress !== undefined) attributes['client.address'] = socket.remoteAddress;
