@@ -2,7 +2,8 @@
  * The layers of src/ (docs/how-it-works.md, "Layers"), lowest first. A module imports only from
  * its own unit and from lower layers: never from a higher layer, never from a sibling unit of its
  * own layer. With no-circular (files), no two folders can import each other. Run by `npm run lint`;
- * test/layers.test.ts plants a cycle and an upward import and checks this config refuses both.
+ * scripts/layer-rules-selftest.mjs (also in lint) plants a cycle, an upward import, a sibling import
+ * and an unlayered file in a copy of src/ and checks this config refuses each.
  */
 const LAYERS = [
   { foundation: '^src/(version|diag|errors|regexp|app-package|cross-copy-keys|hook-registry)[.]ts$' },
