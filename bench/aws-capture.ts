@@ -1,5 +1,5 @@
 /**
- * Vendor request ID capture micro-benchmark (AWS and the other vendors of src/capture/vendors/):
+ * Vendor request ID capture micro-benchmark (AWS and the other vendors of src/vendors/):
  * ns per response in the `http.client.response.finish` and `undici:request:headers` subscribers,
  * for a response from a host no vendor lists next to a baseline subscriber that does nothing and
  * to the AWS-only scan this package had before the vendor table (re-created here as a reference),
@@ -31,8 +31,8 @@ import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { ResponseIdCapture } from '../src/capture/response-id-capture';
 import { compileConfig } from '../src/config/compile-config';
 import { Guard } from '../src/diag';
-import { ATTR_AWS_REQUEST_ID } from '../src/capture/vendors/aws';
-import { ATTR_OPENAI_REQUEST_ID } from '../src/capture/vendors/openai';
+import { ATTR_AWS_REQUEST_ID } from '../src/vendors/aws';
+import { ATTR_OPENAI_REQUEST_ID } from '../src/vendors/openai';
 import { median } from './lib/stats';
 
 const args = process.argv.slice(2);

@@ -7,7 +7,7 @@ export { RequestIdSpanProcessor, type RequestIdSpanProcessorConfig } from './spa
 export { RequestIdLogRecordProcessor, type RequestIdLogRecordProcessorConfig } from './log-record-processor';
 export { withRequestId } from './with-request-id';
 export { DEFAULT_LOG_KEY, requestIdFormat, requestIdLogHook, requestIdMixin, type RequestIdLogOptions } from './logging';
-export { RequestIdConfigError } from './config/errors';
+export { RequestIdConfigError } from './errors';
 export { DEFAULT_VALIDATION } from './config/validation';
 // The attribute and event names a query needs most: AWS's (semconv's `aws.request_id`, ours under
 // `rid.aws.*`) and the downstream echo's. Every other vendor's is `rid.<vendor>.request_id`
@@ -20,8 +20,8 @@ export {
   ATTR_AWS_REMAPPED_REQUEST_ID,
   ATTR_AWS_REQUEST_ID,
   AWS_CALL_EVENT,
-} from './capture/vendors/aws';
-export { ATTR_DOWNSTREAM_CALLS_DROPPED, ATTR_DOWNSTREAM_REQUEST_ID, DOWNSTREAM_CALL_EVENT } from './capture/vendors/downstream';
+} from './vendors/aws';
+export { ATTR_DOWNSTREAM_CALLS_DROPPED, ATTR_DOWNSTREAM_REQUEST_ID, DOWNSTREAM_CALL_EVENT } from './vendors/downstream';
 export type {
   CustomVendor,
   Http2IncomingRequest,

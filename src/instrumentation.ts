@@ -13,7 +13,7 @@ import { addFetchRequestHook, fetchRequestHook, removeFetchRequestHook, type Fet
 import { httpClientHook } from './outgoing/http-client';
 import { Http2ClientAdapter } from './outgoing/http2-client';
 import { addPolicySource, removePolicySource } from './outgoing/policies';
-import { OutgoingPropagation } from './outgoing/propagation';
+import { OutgoingPropagation } from './outgoing/decide';
 import type { RequestIdInstrumentationConfig } from './types';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 

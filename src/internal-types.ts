@@ -1,18 +1,13 @@
 import type { IncomingRequest } from './types';
 
 /**
- * The request object the user's hooks receive (`trustIncoming`, `ignore`, `rules[].match`), as the
- * public types name it. Each incoming adapter passes its transport's request object through
- * unchanged; the core never reads it itself, only through the adapter.
- */
-export type HookRequest = IncomingRequest;
-
-/**
  * What an incoming transport gives the core (incoming/decide.ts): header lookup, the path, and a
  * way to set a response header. The `node:http`/`https` server is one adapter
  * (incoming/http-server.ts); a transport is added by adding one, with no decision written twice.
+ * `Req` is what the user's hooks receive (`trustIncoming`, `ignore`, `rules[].match`): each adapter
+ * passes its transport's request through unchanged, and the core reads it only through the adapter.
  */
-export interface IncomingAdapter<Req extends HookRequest, Res> {
+export interface IncomingAdapter<Req extends IncomingRequest, Res> {
   /** The request header `key` (lower case) as the transport joined it, or `undefined`. */
   header(request: Req, key: string): string | string[] | undefined;
   /** How many times header `key` (lower case) was sent: a repeated ID header is never one ID. */

@@ -1,8 +1,7 @@
 import type { Context } from '@opentelemetry/api';
 import type { NodeSDKConfiguration } from '@opentelemetry/sdk-node';
-import { DEFAULT_ATTRIBUTE_NAME } from './config/compile-config';
+import { processorAttributeName } from './config/compile-config';
 import { currentState, stateOf } from './context/request-state';
-import { RequestIdConfigError } from './config/errors';
 
 /**
  * The logs SDK's own processor interface, reached through `@opentelemetry/sdk-node` (a dependency on
@@ -26,9 +25,7 @@ export class RequestIdLogRecordProcessor implements LogRecordProcessor {
   private readonly attributeName: string;
 
   constructor(config: RequestIdLogRecordProcessorConfig = {}) {
-    const name = config.attributeName ?? DEFAULT_ATTRIBUTE_NAME;
-    if (typeof name !== 'string' || name === '') throw new RequestIdConfigError('attributeName', name, 'a non-empty string');
-    this.attributeName = name;
+    this.attributeName = processorAttributeName(config);
   }
 
   onEmit(logRecord: ReadWriteLogRecord, context?: Context): void {

@@ -1,7 +1,6 @@
 import { SpanKind, type Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { DEFAULT_ATTRIBUTE_NAME } from './config/compile-config';
-import { RequestIdConfigError } from './config/errors';
+import { processorAttributeName } from './config/compile-config';
 import { stampServerSpan, stateOf } from './context/request-state';
 
 export interface RequestIdSpanProcessorConfig {
@@ -17,9 +16,7 @@ export class RequestIdSpanProcessor implements SpanProcessor {
   private readonly attributeName: string;
 
   constructor(config: RequestIdSpanProcessorConfig = {}) {
-    const name = config.attributeName ?? DEFAULT_ATTRIBUTE_NAME;
-    if (typeof name !== 'string' || name === '') throw new RequestIdConfigError('attributeName', name, 'a non-empty string');
-    this.attributeName = name;
+    this.attributeName = processorAttributeName(config);
   }
 
   onStart(span: Span, parentContext: Context): void {

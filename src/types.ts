@@ -2,11 +2,11 @@ import type { IncomingMessage } from 'node:http';
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
-import type { PropagateTo } from './config/propagate-to';
-import type { AlgorithmName, RangeIdOptions } from './generators';
+import type { OutgoingDestination } from './http/destination';
+import type { AlgorithmName, RangeIdOptions } from './generators/types';
 
-export type { AlgorithmName, RangeIdOptions } from './generators';
-export type { OutgoingDestination, PropagateTo } from './config/propagate-to';
+export type { RangeIdOptions } from './generators/types';
+export type { OutgoingDestination } from './http/destination';
 
 /**
  * A built-in vendor whose response request IDs are recorded (README "Vendor request IDs"), or
@@ -29,6 +29,11 @@ export interface CustomVendor {
 
 /** Where the SERVER span's trace context goes in the response: the W3C `traceresponse` header, `Server-Timing: traceparent;desc="…"`, both, or nowhere. */
 export type TraceResponse = 'traceresponse' | 'server-timing' | 'both' | false;
+/** Which destinations get the request-ID header. */
+export type PropagateTo =
+  | boolean
+  | readonly (string | RegExp)[]
+  | ((destination: OutgoingDestination) => boolean);
 
 /** A built-in algorithm name, or a function that returns a new ID (guarded: see README). */
 export type RequestIdAlgorithm = AlgorithmName | (() => string);

@@ -27,7 +27,7 @@ cd "$HERE"
   const semver = require(process.argv[1]);
   const root = require("../../package.json"), here = require("./package.json");
   // lint only; no 3.x release; the Logs API is in @opentelemetry/api 1.10 on 3.x
-  const notNeeded = ["eslint", "@eslint/js", "typescript-eslint", "@opentelemetry/sdk-trace-node", "@opentelemetry/api-logs"];
+  const notNeeded = ["eslint", "@eslint/js", "typescript-eslint", "dependency-cruiser", "knip", "@opentelemetry/sdk-trace-node", "@opentelemetry/api-logs"];
   const missing = Object.keys({ ...root.dependencies, ...root.devDependencies }).filter((p) => !(p in here.dependencies) && !notNeeded.includes(p));
   if (missing.length) { console.error("sdk3: add to compat/sdk3/package.json (its 3.x-line version): " + missing.join(", ")); process.exit(1); }
   const outside = Object.entries({ ...root.dependencies, ...root.peerDependencies }).filter(([p, range]) => !semver.satisfies(semver.minVersion(here.dependencies[p]), range));

@@ -3,18 +3,14 @@ import { context, SpanKind, trace, TraceFlags, type Context, type Span, type Spa
 import { stateOf } from '../context/request-state';
 import type { Guard } from '../diag';
 import { UNDICI_CLIENT_SEND_HEADERS } from '../internals/channels';
-import { undiciHeaderValue } from '../internals/undici';
-import { destinationFromOrigin, portOf } from '../outgoing/destination';
-import { CONTEXT, nowMs, OWN, START, STATE, TABLE, type Claimed } from './claim';
+import { undiciHeaderValue, type UndiciRequest } from '../internals/undici';
+import { destinationFromOrigin, portOf } from '../http/destination';
+import { CONTEXT, nowMs, OWN, START, CALLER_STATE, TABLE, type Claimed } from './claim';
 import { idsFromBufferHeaders } from './response-headers';
 import type { CaptureSpans } from './spans';
 
-/** The part of undici's request object used here (undici 5 keeps headers as one string). */
-interface UndiciRequestLike extends Claimed {
-  origin?: unknown;
-  method?: unknown;
-  headers?: unknown;
-}
+/** undici's request (internals/undici.ts) as the capture reads it: any field may be missing on an undici that differs; the claim marks are ours. */
+type UndiciRequestLike = Partial<UndiciRequest> & Claimed;
 
 interface UndiciHeadersMessage {
   request: UndiciRequestLike;
@@ -46,11 +42,11 @@ export class FetchCapture {
       request[CONTEXT] = ctx;
       if (typeof request.origin === 'string') request[TABLE] = this.spans.table.forOrigin(request.origin);
       const state = stateOf(ctx);
-      if (state !== undefined) request[STATE] = state;
+      if (state !== undefined) request[CALLER_STATE] = state;
       // Every fetch response with IDs gets a span of ours (see onResponse): it starts here.
       request[START] = nowMs();
     } catch (err) {
-      this.guard.report('aws:fetch-request', 'could not prepare request ID capture (AWS and other vendors) for a fetch call; it goes on unrecorded', err);
+      this.guard.report('capture:fetch-request', 'could not prepare request ID capture (AWS and other vendors) for a fetch call; it goes on unrecorded', err);
     }
   };
 
@@ -68,7 +64,7 @@ export class FetchCapture {
       const destination = typeof request.origin === 'string' ? destinationFromOrigin(request.origin) : undefined;
       const call = { method, status: response.statusCode, host: destination?.hostname };
       const port = destination === undefined ? undefined : portOf(destination);
-      const state = request[STATE];
+      const state = request[CALLER_STATE];
       // When another instrumentation made a span for this call, ours is an INTERNAL child of it
       // (found by the trace header it injected), not a second CLIENT span.
       let target: Span;
@@ -84,7 +80,7 @@ export class FetchCapture {
       }
       this.spans.record(target, this.spans.operationSpan(request, trace.getSpan(ctx)), state, ids, call);
     } catch (err) {
-      this.guard.report('aws:fetch-response', 'could not record the request IDs (AWS and other vendors) of a fetch response', err);
+      this.guard.report('capture:fetch-response', 'could not record the request IDs (AWS and other vendors) of a fetch response', err);
     }
   };
 
@@ -92,7 +88,7 @@ export class FetchCapture {
   readonly onEnd = (message: unknown): void => {
     const { request, error } = message as { request?: Claimed; error?: unknown };
     if (request?.[OWN] === undefined) return;
-    this.guard.run('aws:fetch-end', 'could not end the span of a fetch call with vendor request IDs', () => this.spans.endOwnSpan(request, error));
+    this.guard.run('capture:fetch-end', 'could not end the span of a fetch call with vendor request IDs', () => this.spans.endOwnSpan(request, error));
   };
 }
 

@@ -4,8 +4,8 @@ import { context, SpanKind, trace } from '@opentelemetry/api';
 import { stateOf } from '../context/request-state';
 import type { Guard } from '../diag';
 import { hasLocalParent, parentSpanIdOf } from '../internals/otel';
-import { unbracketHost } from '../outgoing/destination';
-import { CONTEXT, nowMs, OPERATION, START, STATE, TABLE, type Claimed } from './claim';
+import { unbracketHost } from '../http/destination';
+import { CONTEXT, nowMs, OPERATION, START, CALLER_STATE, TABLE, type Claimed } from './claim';
 import { idsFromRawHeaders } from './response-headers';
 import type { CaptureSpans } from './spans';
 
@@ -54,7 +54,7 @@ export class HttpClientCapture {
       r[CONTEXT] = ctx;
       r[TABLE] = this.spans.table.forHost(hostOf(request));
       const state = stateOf(ctx);
-      if (state !== undefined) r[STATE] = state;
+      if (state !== undefined) r[CALLER_STATE] = state;
       const client = this.spans.httpClientSpan(trace.getSpan(ctx));
       if (client === undefined) {
         r[START] = nowMs();
@@ -65,7 +65,7 @@ export class HttpClientCapture {
         request.on('newListener', this.findOperationSpan);
       }
     } catch (err) {
-      this.guard.report('aws:request', 'could not prepare request ID capture (AWS and other vendors) for an outgoing request; it goes on unrecorded', err);
+      this.guard.report('capture:request', 'could not prepare request ID capture (AWS and other vendors) for an outgoing request; it goes on unrecorded', err);
     }
   };
 
@@ -91,12 +91,12 @@ export class HttpClientCapture {
       const active = trace.getSpan(ctx);
       let target = this.spans.httpClientSpan(active);
       if (target === undefined) {
-        target = this.spans.startOwnSpan(request, request[STATE], ctx, SpanKind.CLIENT, call, request.socket?.remotePort, ids.vendor);
+        target = this.spans.startOwnSpan(request, request[CALLER_STATE], ctx, SpanKind.CLIENT, call, request.socket?.remotePort, ids.vendor);
         this.endWithResponse(request, response);
       }
-      this.spans.record(target, this.spans.operationSpan(request, active), request[STATE], ids, call);
+      this.spans.record(target, this.spans.operationSpan(request, active), request[CALLER_STATE], ids, call);
     } catch (err) {
-      this.guard.report('aws:response', 'could not record the request IDs (AWS and other vendors) of a response', err);
+      this.guard.report('capture:response', 'could not record the request IDs (AWS and other vendors) of a response', err);
     }
   };
 

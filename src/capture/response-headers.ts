@@ -1,5 +1,5 @@
 import { textOf } from '../internals/undici';
-import { FoundIds, type HeaderEntry, type HostTable } from './host-table';
+import { FoundIds, type HeaderEntry, type HostTable } from '../vendors/host-table';
 
 /**
  * Which IDs a response holds, from the headers as each transport hands them over, against the

@@ -13,7 +13,7 @@ import { addHttp2ResponseHook, removeHttp2ResponseHook } from '../outgoing/http2
 import { FetchCapture } from './fetch';
 import { HttpClientCapture } from './http-client';
 import { Http2ClientCapture } from './http2-client';
-import { VendorTable } from './host-table';
+import { VendorTable } from '../vendors/host-table';
 import { CaptureSpans } from './spans';
 
 /**

@@ -3,8 +3,8 @@ import { NO_REQUEST_STATE, REQUEST_ID_CONTEXT_KEY, type RequestIdState } from '.
 import { eventCountLimitOf, kindOf, scopeNameOf } from '../internals/otel';
 import { CallEventBudget } from './call-event-budget';
 import { OPERATION, OWN, START, type Claimed } from './claim';
-import type { FoundIds, VendorTable } from './host-table';
-import type { ResponseIdVendor } from './vendor';
+import type { FoundIds, VendorTable } from '../vendors/host-table';
+import type { ResponseIdVendor } from '../vendors/vendor';
 import { VENDOR_CALLS as CALLS } from '../cross-copy-keys';
 
 /** The call events of an incoming request, on its state: made at its first call with IDs. */

@@ -1,4 +1,5 @@
-import { RequestIdConfigError } from './errors';
+import { RequestIdConfigError } from '../errors';
+import { isToken } from '../http/token';
 import { ALGORITHMS, createGenerator, isAlgorithmName, type IdGenerator } from '../generators';
 import { compilePropagateTo, type DestinationPolicy } from './propagate-to';
 import { compileMatchers, type CompiledMatcher } from './matchers';
@@ -7,10 +8,10 @@ import type { Guard } from '../diag';
 import type { RangeIdOptions, RequestIdAlgorithm, RequestIdInstrumentationConfig, RequestIdRule, TraceResponse } from '../types';
 import { compileValidation, isAcceptable, type ValidationPolicy } from './validation';
 import { compileVendorTable } from './vendors';
-import type { VendorTable } from '../capture/host-table';
+import type { VendorTable } from '../vendors/host-table';
 
 export const DEFAULT_HEADER_NAME = 'X-Request-Id';
-export const DEFAULT_ATTRIBUTE_NAME = 'request.id';
+const DEFAULT_ATTRIBUTE_NAME = 'request.id';
 
 /** One rule, ready for the request path: every default resolved, every user hook guarded. */
 export interface CompiledRule {
@@ -49,8 +50,6 @@ export interface CompiledConfig {
 
 const TRACE_RESPONSES: readonly unknown[] = [false, 'traceresponse', 'server-timing', 'both'];
 
-// RFC 9110 token characters.
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const ALGORITHM_VALUES = `one of ${ALGORITHMS.map((a) => `'${a}'`).join(', ')}, or a function () => string`;
 
 /** Validates a user config and resolves every default. Throws RequestIdConfigError on the first bad option. */
@@ -204,7 +203,7 @@ function describeValue(value: unknown): string {
 }
 
 function headerOption(option: string, value: unknown): string {
-  if (typeof value !== 'string' || !TOKEN.test(value)) {
+  if (!isToken(value)) {
     throw new RequestIdConfigError(option, value, 'a valid HTTP header name (RFC 9110 token: letters, digits and !#$%&\'*+.^_`|~-)');
   }
   return value;
@@ -218,4 +217,9 @@ function booleanOption(option: string, value: unknown): boolean {
 function stringOption(option: string, value: unknown): string {
   if (typeof value !== 'string' || value.length === 0) throw new RequestIdConfigError(option, value, 'a non-empty string');
   return value;
+}
+
+/** The processors' `attributeName` (span and log record): `'request.id'` by default, else a non-empty string. Throws naming the option. */
+export function processorAttributeName(config: { attributeName?: string }): string {
+  return stringOption('attributeName', config.attributeName ?? DEFAULT_ATTRIBUTE_NAME);
 }

@@ -1,5 +1,5 @@
-import { RequestIdConfigError } from './errors';
-import { statelessRegExp } from './regexp';
+import { RequestIdConfigError } from '../errors';
+import { statelessRegExp } from '../regexp';
 import type { IncomingRequest, RequestMatcher } from '../types';
 
 /** A compiled matcher. It may throw (user functions); callers guard it. */

@@ -1,22 +1,7 @@
-import { portOf, splitAuthority, validPort } from '../outgoing/destination';
-import { RequestIdConfigError } from './errors';
-import { statelessRegExp } from './regexp';
-
-/** Where an outgoing call goes, as `propagateTo` sees it. */
-export interface OutgoingDestination {
-  /** `'http:'` or `'https:'`. */
-  protocol: string;
-  /** Host name or address, without port or brackets. */
-  hostname: string;
-  /** The port the call connects to: the one the URL or options name, else the scheme's default (80, 443). */
-  port?: number;
-}
-
-/** Which destinations get the request-ID header. */
-export type PropagateTo =
-  | boolean
-  | readonly (string | RegExp)[]
-  | ((destination: OutgoingDestination) => boolean);
+import { portNumber, portOf, splitAuthority, validPort, type OutgoingDestination } from '../http/destination';
+import type { PropagateTo } from '../types';
+import { RequestIdConfigError } from '../errors';
+import { hostPatternTest } from '../http/host-pattern';
 
 /** May throw (user functions); callers guard it. `true` and `false` skip the per-call work. */
 export type DestinationPolicy = boolean | ((destination: OutgoingDestination) => boolean);
@@ -35,24 +20,22 @@ export function compilePropagateTo(value: PropagateTo | undefined): DestinationP
 
 function compileEntry(option: string, entry: unknown): (d: OutgoingDestination) => boolean {
   if (entry instanceof RegExp) {
-    const re = statelessRegExp(entry);
-    return (d) => re.test(d.hostname);
+    const test = hostPatternTest(entry);
+    return (d) => test(d.hostname);
   }
   if (typeof entry !== 'string' || entry.length === 0 || /[\s/]/.test(entry)) {
     throw new RequestIdConfigError(option, entry, EXPECTED);
   }
-  // The destination parser of every transport (outgoing/destination.ts): `host`, `host:port`,
+  // The destination parser of every transport (http/destination.ts): `host`, `host:port`,
   // `[v6]:port`; an entry with a port matches a call without one on that scheme's default port.
   // Anything else (`foo:bar`, `*.`, `host:0`) is refused: an entry that can match nothing is a typo.
   const lower = entry.toLowerCase();
   const split = splitAuthority(lower);
-  const port = split?.port === undefined ? undefined : /^\d{1,5}$/.test(split.port) ? Number(split.port) : NaN;
+  const port = split?.port === undefined ? undefined : (portNumber(split.port) ?? NaN);
   const host = split?.host ?? '';
   if (host === '' || host === '*.' || (host.includes('*') && !/^\*\.[^*]+$/.test(host)) || (port !== undefined && !validPort(port))) {
     throw new RequestIdConfigError(option, entry, EXPECTED);
   }
-  const hostMatches = host.startsWith('*.')
-    ? (h: string) => h.endsWith(host.slice(1))
-    : (h: string) => h === host;
+  const hostMatches = hostPatternTest(host);
   return (d) => hostMatches(d.hostname.toLowerCase()) && (port === undefined || portOf(d) === port);
 }

@@ -1,5 +1,5 @@
 import { BlockList, isIP } from 'node:net';
-import { RequestIdConfigError } from './errors';
+import { RequestIdConfigError } from '../errors';
 import type { IncomingRequest, TrustIncoming } from '../types';
 
 /** Decides whether a request's incoming ID may be reused. May throw (user functions); callers guard it. */

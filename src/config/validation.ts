@@ -1,5 +1,5 @@
-import { RequestIdConfigError } from './errors';
-import { statelessRegExp } from './regexp';
+import { RequestIdConfigError } from '../errors';
+import { statelessRegExp } from '../regexp';
 import type { IncomingValidation } from '../types';
 
 /**

@@ -1,11 +1,11 @@
-import { VendorTable } from '../capture/host-table';
-import { MAX_CALL_EVENTS, type HostPattern, type ResponseIdVendor } from '../capture/vendor';
-import { BUILT_IN_VENDORS, VENDOR_NAMES } from '../capture/vendors';
-import { downstream } from '../capture/vendors/downstream';
+import { VendorTable } from '../vendors/host-table';
+import { MAX_CALL_EVENTS, type HostPattern, type ResponseIdVendor } from '../vendors/vendor';
+import { BUILT_IN_VENDORS, VENDOR_NAMES } from '../vendors';
+import { downstream } from '../vendors/downstream';
 import type { CustomVendor, VendorName } from '../types';
-import { RequestIdConfigError } from './errors';
+import { RequestIdConfigError } from '../errors';
+import { isToken } from '../http/token';
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const NAME = /^[a-z][a-z0-9_]*$/;
 const NAMES = VENDOR_NAMES.map((n) => `'${n}'`).join(', ');
 const VENDORS_EXPECTED = `true (every built-in vendor and the downstream echo, the default), false, or an array of ${NAMES} (AWS is \`captureAwsRequestIds\`)`;
@@ -84,7 +84,7 @@ function compileCustomVendor(prefix: string, entry: CustomVendor): ResponseIdVen
   const headers = listOf(entry.headers);
   if (headers.length === 0) throw new RequestIdConfigError(`${prefix}.headers`, entry.headers, 'an HTTP header name (RFC 9110 token), or an array of them');
   headers.forEach((header, i) => {
-    if (typeof header !== 'string' || !TOKEN.test(header)) {
+    if (!isToken(header)) {
       const option = Array.isArray(entry.headers) ? `${prefix}.headers[${i}]` : `${prefix}.headers`;
       throw new RequestIdConfigError(option, header, 'an HTTP header name (RFC 9110 token: letters, digits and !#$%&\'*+.^_`|~-)');
     }

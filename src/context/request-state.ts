@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { context, createContextKey, type Context, type Span } from '@opentelemetry/api';
-import { REQUEST_ID_STORAGE, REQUEST_STATE as STATE, sharedSlot } from '../cross-copy-keys';
+import { REQUEST_ID_STORAGE, REQUEST_STATE, sharedSlot } from '../cross-copy-keys';
 import { hangOnRpcMetadata, stateOnRpcMetadata } from '../internals/http-rpc-metadata';
 
 /** What a request carries through its async work. One object per request, shared by every rule. */
@@ -37,8 +37,8 @@ export const REQUEST_ID_CONTEXT_KEY = createContextKey('@rid/otel request id');
  * and on HttpInstrumentation's per-request RPC metadata (internals/http-rpc-metadata.ts), where it
  * travels wherever the OTel context does, with no second AsyncLocalStorage.
  */
-export { STATE };
-export type WithState = { [STATE]?: RequestIdState };
+export { REQUEST_STATE };
+export type WithState = { [REQUEST_STATE]?: RequestIdState };
 
 /**
  * The request state that `ctx` carries, else the one of the current async work. A context can
@@ -105,7 +105,7 @@ export function standaloneState(id: string): RequestIdState {
 
 /**
  * Runs `fn` with `state` current: in the OTel context, which stateOf() reads first, and only
- * without a registered context manager in our own store (so it stays disabled, see STATE).
+ * without a registered context manager in our own store (so it stays disabled, see REQUEST_STATE).
  */
 export function runWithState<T>(state: RequestIdState, fn: () => T): T {
   const ctx = context.active().setValue(REQUEST_ID_CONTEXT_KEY, state);

@@ -1,38 +1,20 @@
-import { RequestIdConfigError } from '../config/errors';
+import { RequestIdConfigError } from '../errors';
 import { ksuid } from './ksuid';
 import { nanoid } from './nanoid';
 import { randomTraceId } from './trace-id';
 import { createRangeIdGenerator, resolveRangeIdOptions } from './range-id';
 import { uuidV4 } from './uuid';
 import { uuidV7 } from './uuidv7';
-
-export type AlgorithmName = 'uuid' | 'uuidv7' | 'nanoid' | 'range_id' | 'ksuid' | 'trace_id';
+import type { AlgorithmName, IdGenerator, RangeIdOptions } from './types';
 
 export const ALGORITHMS: readonly AlgorithmName[] = Object.freeze(['uuid', 'uuidv7', 'nanoid', 'range_id', 'ksuid', 'trace_id'] as const);
 
-export interface RangeIdOptions {
-  /** at least 6 distinct chars, printable ASCII 0x21-0x7E only (duplicates are ignored), at most 256 chars */
-  charSet?: string;
-  /** integer >= 6, default 16 */
-  length?: number;
-}
+export type { AlgorithmName, IdGenerator, RangeIdOptions } from './types';
 
-export type IdGenerator = () => string;
-
-export { DEFAULT_RANGE_ID_CHARSET, DEFAULT_RANGE_ID_LENGTH, createRangeIdGenerator, resolveRangeIdOptions } from './range-id';
-export { uuidV4 } from './uuid';
-export { uuidV7, createUuidV7Generator, uuidv7Timestamp } from './uuidv7';
-export { nanoid, NANOID_ALPHABET, NANOID_LENGTH } from './nanoid';
-export {
-  ksuid,
-  createKsuidGenerator,
-  ksuidFromParts,
-  ksuidFromBytes,
-  ksuidDecode,
-  ksuidTimestamp,
-  KSUID_ALPHABET,
-  KSUID_EPOCH_SECONDS,
-} from './ksuid';
+export { DEFAULT_RANGE_ID_CHARSET } from './range-id';
+export { createUuidV7Generator, uuidv7Timestamp } from './uuidv7';
+export { NANOID_ALPHABET } from './nanoid';
+export { createKsuidGenerator, ksuidFromParts, ksuidFromBytes, ksuidDecode, ksuidTimestamp, KSUID_ALPHABET, KSUID_EPOCH_SECONDS } from './ksuid';
 
 const ALGORITHM_EXPECTED = 'one of ' + ALGORITHMS.map((a) => JSON.stringify(a)).join(', ');
 

@@ -1,5 +1,5 @@
 import { POOL, takeBytes } from './random-pool';
-import type { IdGenerator } from './index';
+import type { IdGenerator } from './types';
 import { fromCharCode } from './uuid';
 
 /**
@@ -32,9 +32,9 @@ import { fromCharCode } from './uuid';
 export const KSUID_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 /** KSUID epoch in Unix seconds. */
 export const KSUID_EPOCH_SECONDS = 1_400_000_000;
-export const KSUID_LENGTH = 27;
+const KSUID_LENGTH = 27;
 /** Largest KSUID timestamp (seconds since the KSUID epoch): 2^32 - 1. */
-export const KSUID_MAX_TIMESTAMP = 0xffffffff;
+const KSUID_MAX_TIMESTAMP = 0xffffffff;
 
 const BASE3 = 62 * 62 * 62; // 238328 = 62^3
 const BASE2 = 62 * 62; // 3844

@@ -4,7 +4,7 @@ import { fromCharCode } from './uuid';
 /** nanoid's URL-safe alphabet (`A-Za-z0-9_-`, in nanoid's own order). */
 export const NANOID_ALPHABET = 'useandom-26T198340PX75pxJACKVERYMINDBUSHWOLF_GQZbfghjklqvwyzrict';
 /** Length of a nanoid: 21 symbols x 6 bits = 126 random bits. */
-export const NANOID_LENGTH = 21;
+const NANOID_LENGTH = 21;
 
 /** `C[b]` is the char code of the alphabet symbol for the low 6 bits of byte `b` (64 divides 256: no bias). */
 const C: Uint8Array = Uint8Array.from({ length: 256 }, (_, b) => NANOID_ALPHABET.charCodeAt(b & 63));

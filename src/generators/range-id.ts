@@ -1,7 +1,7 @@
-import { RequestIdConfigError } from '../config/errors';
+import { RequestIdConfigError } from '../errors';
 import { POOL, POOL_SIZE, takeBytes } from './random-pool';
 import { fromCharCode } from './uuid';
-import type { IdGenerator, RangeIdOptions } from './index';
+import type { IdGenerator, RangeIdOptions } from './types';
 
 /**
  * `range_id`: `length` characters drawn uniformly from `charSet` (APISIX's request-id `range_id`).
@@ -13,10 +13,10 @@ import type { IdGenerator, RangeIdOptions } from './index';
 
 // Upstream APISIX's default char set has a typo ("...HIGK...": G twice, J missing); we use the correct 62 alphanumerics.
 export const DEFAULT_RANGE_ID_CHARSET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-export const DEFAULT_RANGE_ID_LENGTH = 16;
+const DEFAULT_RANGE_ID_LENGTH = 16;
 export const MIN_RANGE_ID_LENGTH = 6;
-export const MIN_RANGE_ID_DISTINCT_CHARS = 6;
-export const MAX_RANGE_ID_CHARSET_LENGTH = 256;
+const MIN_RANGE_ID_DISTINCT_CHARS = 6;
+const MAX_RANGE_ID_CHARSET_LENGTH = 256;
 // No longer ID can pass validation (validation.maxLength is at most 16384): checked before any
 // allocation, so a length of 10^9 is an error at construction, not an out-of-memory abort.
 export const MAX_RANGE_ID_LENGTH = 16384;

@@ -1,6 +1,6 @@
 import { POOL, takeBytes } from './random-pool';
 import { fromCharCode, HEX_HI, HEX_LO } from './uuid';
-import type { IdGenerator } from './index';
+import type { IdGenerator } from './types';
 
 /**
  * RFC 9562 UUID v7:

@@ -2,7 +2,8 @@ import type { CompiledConfig, CompiledRule } from '../config/compile-config';
 import { isAcceptable, makeSafe } from '../config/validation';
 import type { RequestIdState } from '../context/request-state';
 import type { Guard } from '../diag';
-import type { HookRequest, IncomingAdapter } from '../internal-types';
+import type { IncomingAdapter } from '../internal-types';
+import type { IncomingRequest } from '../types';
 import { requestTraceId, seedTraceFromRequestId } from './trace-handle';
 
 /** The core's answer for one incoming exchange: `null` for an ignored request, else its state (`undefined` if none). */
@@ -13,7 +14,7 @@ export type Decision = RequestIdState | null | undefined;
  * each one the ID (the incoming one when valid and trusted, else a generated one), and the echo.
  * `existing` is the state another instance or package copy gave the same request: one header, one ID.
  */
-export function decideRequestIds<Req extends HookRequest, Res>(
+export function decideRequestIds<Req extends IncomingRequest, Res>(
   adapter: IncomingAdapter<Req, Res>,
   request: Req,
   response: Res,
@@ -35,7 +36,7 @@ export function decideRequestIds<Req extends HookRequest, Res>(
   return state;
 }
 
-function applyRule<Req extends HookRequest, Res>(
+function applyRule<Req extends IncomingRequest, Res>(
   adapter: IncomingAdapter<Req, Res>,
   rule: CompiledRule,
   request: Req,
@@ -87,7 +88,7 @@ function newState(id: string, rule: CompiledRule): RequestIdState {
  * The global rule, then each matching route rule. A route rule for the global rule's header
  * replaces it (the more specific rule wins); one for another header adds a second ID.
  */
-function selectRules<Req extends HookRequest, Res>(
+function selectRules<Req extends IncomingRequest, Res>(
   adapter: IncomingAdapter<Req, Res>,
   config: CompiledConfig,
   request: Req,
@@ -106,7 +107,7 @@ function selectRules<Req extends HookRequest, Res>(
   return selected ?? config.globalOnly;
 }
 
-function isReusable<Req extends HookRequest, Res>(
+function isReusable<Req extends IncomingRequest, Res>(
   adapter: IncomingAdapter<Req, Res>,
   value: string,
   request: Req,

@@ -3,12 +3,12 @@ import type { Socket } from 'node:net';
 import { context, SpanKind, trace, type Span } from '@opentelemetry/api';
 import type { CompiledConfig } from '../config/compile-config';
 import { requestPath } from '../config/matchers';
-import { currentState, enterRequestState, requestIdStorage, stampServerSpan, STATE, stateOf, type RequestIdState, type WithState } from '../context/request-state';
+import { currentState, enterRequestState, requestIdStorage, stampServerSpan, REQUEST_STATE, stateOf, type RequestIdState, type WithState } from '../context/request-state';
 import type { Guard } from '../diag';
 import type { IncomingAdapter } from '../internal-types';
 import { appendAtHead, isQueuedBehindAnother, setResponseHeader } from '../internals/node-http';
 import { kindOf } from '../internals/otel';
-import { recordDecision } from '../propagator';
+import { recordDecision } from '../context/carrier-marks';
 import { decideRequestIds } from './decide';
 import { countRawHeader } from './raw-headers';
 import { checkTraceIdTaken, expireNextTraceId, serverTimingEntry, traceContextValue } from './trace-handle';
@@ -32,7 +32,7 @@ const httpServer: IncomingAdapter<IncomingMessage, ServerResponse> = {
   setResponseHeader,
 };
 
-// Cross-copy keys (STATE too): two copies of this package (or two instances) share one state per
+// Cross-copy keys (REQUEST_STATE too): two copies of this package (or two instances) share one state per
 // request, so a header never gets two IDs.
 type WithListener = Server & { [SPAN_LISTENER]?: true };
 // The response's `traceResponse` mode, read by the span listener, which may be another copy's.
@@ -46,7 +46,7 @@ type WithTraceResponse = ServerResponse & { [TRACE_RESPONSE]?: Exclude<TraceResp
  */
 export function assignRequestIds(message: RequestStartMessage, config: CompiledConfig, guard: Guard): void {
   const request = message.request as IncomingMessage & WithState;
-  const existing = request[STATE];
+  const existing = request[REQUEST_STATE];
   // Node runs every request of a keep-alive connection in that connection's parser resource, where
   // the store entered for the previous request is still current. Leave it behind before deciding,
   // or a request that gets no ID (ignored, or a failure below) would see the previous one's.
@@ -58,7 +58,7 @@ export function assignRequestIds(message: RequestStartMessage, config: CompiledC
       return;
     }
     if (existing === undefined && state !== undefined) {
-      request[STATE] = state;
+      request[REQUEST_STATE] = state;
       recordDecision(request, state);
       // 'Expect' requests may go to 'checkContinue'/'checkExpectation' listeners instead of
       // 'request' ones, where ours never runs: enter the store here, before Node emits either.
@@ -107,7 +107,7 @@ function attachSpanListener(server: WithListener): void {
 
 /** Makes the request's state current for its handler, stamps the SERVER span, and adds its trace context to the response. */
 function enterRequest(request: IncomingMessage & WithState, response: WithTraceResponse): void {
-  const state = request[STATE];
+  const state = request[REQUEST_STATE];
   if (state === undefined) return;
   try {
     // The request's OTel context (its SERVER span, the extracted trace): for keepOwnContext.

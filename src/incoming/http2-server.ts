@@ -6,9 +6,10 @@ import { requestPath } from '../config/matchers';
 import { NO_REQUEST_STATE, REQUEST_ID_CONTEXT_KEY, requestIdStorage, stampServerSpan, type RequestIdState } from '../context/request-state';
 import type { Guard } from '../diag';
 import type { IncomingAdapter } from '../internal-types';
-import { hasHeader, otherHttp2Instrumentation, patchServerStream, recordBaseListeners, type RespondHeaders, type StreamEmitHook, type StreamStartHook } from '../internals/node-http2';
-import { splitAuthority, validPort } from '../outgoing/destination';
-import { recordDecision } from '../propagator';
+import { otherHttp2Instrumentation, patchServerStream, recordBaseListeners, type RespondHeaders, type StreamEmitHook, type StreamStartHook } from '../internals/node-http2';
+import { portNumber, splitAuthority, validPort } from '../http/destination';
+import { recordDecision } from '../context/carrier-marks';
+import { hasHeader, isGrpcContentType } from '../http/headers';
 import type { Http2IncomingRequest, TraceResponse } from '../types';
 import { decideRequestIds } from './decide';
 import { checkTraceIdTaken, expireNextTraceId, serverTimingEntry, traceContextValue } from './trace-handle';
@@ -81,7 +82,7 @@ export class Http2ServerAdapter {
 
   readonly onStreamStart: StreamStartHook = (stream, headers, rawHeaders) => {
     const s = stream as WithExchange;
-    if (s[EXCHANGE] !== undefined || isGrpc(headers)) return;
+    if (s[EXCHANGE] !== undefined || isGrpcContentType(headers['content-type'])) return;
     try {
       patchServerStream(stream);
       const request = new Http2Request(stream, headers, Array.isArray(rawHeaders) ? (rawHeaders as string[]) : undefined);
@@ -169,7 +170,7 @@ export class Http2ServerAdapter {
     };
     if (query !== -1) attributes['url.query'] = request.url.slice(query + 1);
     if (authority !== undefined && authority.host !== '') attributes['server.address'] = authority.host;
-    const port = authority?.port !== undefined && /^\d{1,5}$/.test(authority.port) ? Number(authority.port) : undefined;
+    const port = authority?.port === undefined ? undefined : portNumber(authority.port);
     if (validPort(port)) attributes['server.port'] = port;
     const socket = request.socket as Socket | undefined;
     if (socket?.remoteAddress !== undefined) attributes['client.address'] = socket.remoteAddress;
@@ -259,8 +260,3 @@ function withServerTiming(headers: RespondHeaders, owned: boolean, entry: string
 }
 
 const ASSIGN_FAILED = 'could not assign a request ID to an HTTP/2 stream; it goes on without one';
-
-function isGrpc(headers: IncomingHttpHeaders): boolean {
-  const type = headers['content-type'];
-  return typeof type === 'string' && type.startsWith('application/grpc');
-}

@@ -1,6 +1,7 @@
 import { diag, isSpanContextValid, propagation, ROOT_CONTEXT, trace, type Span, type TextMapGetter } from '@opentelemetry/api';
 import { randomTraceId, traceIdOf } from '../generators/trace-id';
-import type { HookRequest, IncomingAdapter } from '../internal-types';
+import type { IncomingAdapter } from '../internal-types';
+import type { IncomingRequest as HookRequest } from '../types';
 import { NEXT_TRACE_ID, sharedSlot } from '../cross-copy-keys';
 
 /**

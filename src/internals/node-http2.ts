@@ -365,13 +365,6 @@ function wrapsServers(create: typeof http2.createServer | typeof http2.createSec
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const http2Module = require('node:http2') as typeof http2;
 
-/** Whether `headers` has `key` (lower case) under any casing. */
-export function hasHeader(headers: Headers, key: string): boolean {
-  if (headers[key] !== undefined) return true;
-  for (const name in headers) if (name.length === key.length && name.toLowerCase() === key) return true;
-  return false;
-}
-
 function isWrapped(fn: unknown): boolean {
   return typeof fn === 'function' && (fn as { __wrapped?: unknown }).__wrapped === true;
 }

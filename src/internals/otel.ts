@@ -54,7 +54,7 @@ export function hasLocalParent(span: Span): boolean {
 }
 
 /** The spec's default event limit, for a span whose own limit cannot be read. */
-export const DEFAULT_EVENT_COUNT_LIMIT = 128;
+const DEFAULT_EVENT_COUNT_LIMIT = 128;
 let eventLimitFellBack = false;
 
 /** How many events the SDK keeps on `span` (it drops the oldest past it); the spec's default when unreadable. */

@@ -95,6 +95,6 @@ export function textOf(value: unknown): string {
 }
 
 /** Bytes as Latin-1 text, without copying them. */
-export function latin1(bytes: Uint8Array): string {
+function latin1(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
 }

@@ -4,8 +4,8 @@ import { HookRegistry } from '../hook-registry';
 import type { RequestIdState } from '../context/request-state';
 import { UNDICI_REQUEST_CREATE } from '../internals/channels';
 import { filterLaterAdds, rewriteUndiciHeader, undiciHeaderCount, type UndiciRequest } from '../internals/undici';
-import { destinationFromOrigin } from './destination';
-import { idFor, isOurHeader, withoutIdEntries, type OutgoingPropagation } from './propagation';
+import { destinationFromOrigin } from '../http/destination';
+import { idFor, isOurHeader, withoutIdEntries, type OutgoingPropagation } from './decide';
 
 /** Receives what undici publishes: `{ request }`. */
 export type FetchRequestHook = (message: { request: UndiciRequest }) => void;

@@ -1,9 +1,10 @@
 import type { ClientRequest } from 'node:http';
-import type { OutgoingDestination } from '../config/propagate-to';
+import type { OutgoingDestination } from '../http/destination';
 import type { AgentRequestOptions, OutgoingRequestHook } from '../internals/node-http';
-import { injectedInto, type Injected } from '../propagator';
-import { destinationOf } from './destination';
-import { idFor, withoutIdEntries, type OutgoingPropagation } from './propagation';
+import { injectedInto, type Injected } from '../context/carrier-marks';
+import { destinationOf } from '../http/destination';
+import { idFor, type OutgoingPropagation } from './decide';
+import { withdraw } from './withdraw';
 
 /**
  * The `http`/`https` adapter: runs inside `Agent.prototype.addRequest` (internals/node-http.ts),
@@ -17,7 +18,7 @@ export function httpClientHook(propagation: OutgoingPropagation): OutgoingReques
     try {
       const config = propagation.config();
       if (config.propagateTo !== true && !propagation.allowed(config, () => destinationOfRequest(request, options))) {
-        withdraw(request, injectedInto(options.headers));
+        withdrawFrom(request, injectedInto(options.headers));
         return;
       }
       for (const header of config.outgoing) {
@@ -30,19 +31,12 @@ export function httpClientHook(propagation: OutgoingPropagation): OutgoingReques
   };
 }
 
-/**
- * RequestIdPropagator wrote the ID into HttpInstrumentation's copy of the headers before this
- * hook could see the destination; take back what it wrote (never a value the app set).
- */
-function withdraw(request: ClientRequest, injected: Injected | undefined): void {
-  if (injected === undefined) return;
-  if (request.getHeader(injected.key) === injected.id) request.removeHeader(injected.key);
-  if (!injected.baggage) return;
-  const baggage = request.getHeader('baggage');
-  if (typeof baggage !== 'string') return;
-  const rest = withoutIdEntries(baggage, [injected.id]);
-  if (rest === '') request.removeHeader('baggage');
-  else request.setHeader('baggage', rest);
+/** What RequestIdPropagator wrote into HttpInstrumentation's copy of the headers, taken back from the ClientRequest's own. */
+function withdrawFrom(request: ClientRequest, injected: Injected | undefined): void {
+  withdraw(injected, request.getHeaderNames(), (name) => request.getHeader(name), (name, value) => {
+    if (value === undefined) request.removeHeader(name);
+    else request.setHeader(name, value);
+  });
 }
 
 function destinationOfRequest(request: ClientRequest, options: AgentRequestOptions): OutgoingDestination | undefined {

@@ -1,11 +1,11 @@
 import type { ClientHttp2Stream, IncomingHttpHeaders } from 'node:http2';
 import { SpanKind, SpanStatusCode, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
-import type { OutgoingDestination } from '../config/propagate-to';
+import type { OutgoingDestination } from '../http/destination';
 import type { RequestIdState } from '../context/request-state';
 import { H2_CALL as CALL, HTTP2_CLIENT_CALLS, sharedSlot } from '../cross-copy-keys';
 import { HookRegistry } from '../hook-registry';
 import type { Headers } from '../internals/node-http2';
-import { portOf, validPort } from './destination';
+import { portOf, validPort } from '../http/destination';
 
 /**
  * The CLIENT spans of outgoing HTTP/2 calls, which no OpenTelemetry instrumentation makes: one per

@@ -1,14 +1,16 @@
 import type { ClientHttp2Session, ClientHttp2Stream } from 'node:http2';
 import { context, propagation, trace, type Span, type Tracer } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
-import type { OutgoingDestination } from '../config/propagate-to';
+import type { OutgoingDestination } from '../http/destination';
 import type { RequestIdState } from '../context/request-state';
 import type { Guard } from '../diag';
-import { otherHttp2Instrumentation, targetOf, hasHeader, type Headers } from '../internals/node-http2';
-import { injectedInto } from '../propagator';
-import { parseAuthority } from './destination';
+import { hasHeader, isGrpcContentType } from '../http/headers';
+import { otherHttp2Instrumentation, targetOf, type Headers } from '../internals/node-http2';
+import { injectedInto } from '../context/carrier-marks';
+import { parseAuthority } from '../http/destination';
 import { calls, endCall, followCall, startClientSpan, urlOf, type PendingCall } from './http2-client-span';
-import { idFor, withoutIdEntries, type OutgoingPropagation } from './propagation';
+import { idFor, type OutgoingPropagation } from './decide';
+import { withdraw } from './withdraw';
 
 /**
  * The `node:http2` client adapter, inside `ClientHttp2Session#request` (internals/node-http2.ts):
@@ -33,7 +35,7 @@ export class Http2ClientAdapter {
     const owner = calls.pending;
     if (owner !== undefined && owner.sent === headers) return this.addToCall(owner, headers);
     const parent = context.active();
-    const grpc = isGrpc(headers);
+    const grpc = isGrpcContentType(headers?.['content-type']);
     const state = this.propagation.state();
     if (grpc && state === undefined) return undefined;
     const target = targetOf(session);
@@ -81,7 +83,10 @@ export class Http2ClientAdapter {
   private addIds(sent: Headers, state: RequestIdState, destination: OutgoingDestination | undefined): void {
     const config = this.propagation.config();
     if (config.propagateTo !== true && !this.propagation.allowed(config, () => destination)) {
-      withdraw(sent, injectedInto(sent));
+      withdraw(injectedInto(sent), Object.keys(sent), (name) => sent[name], (name, value) => {
+        if (value === undefined) delete sent[name];
+        else sent[name] = value;
+      });
       return;
     }
     for (const header of config.outgoing) {
@@ -90,23 +95,4 @@ export class Http2ClientAdapter {
       if (id !== undefined && !hasHeader(sent, header.key)) sent[header.key] = id;
     }
   }
-}
-
-/** RequestIdPropagator wrote the ID before the destination was known: take back what it wrote (never a value the app set). */
-function withdraw(headers: Headers, injected: ReturnType<typeof injectedInto>): void {
-  if (injected === undefined) return;
-  for (const name of Object.keys(headers)) {
-    const key = name.toLowerCase();
-    if (key === injected.key && headers[name] === injected.id) delete headers[name];
-    if (key === 'baggage' && injected.baggage && typeof headers[name] === 'string') {
-      const rest = withoutIdEntries(headers[name] as string, [injected.id]);
-      if (rest === '') delete headers[name];
-      else headers[name] = rest;
-    }
-  }
-}
-
-function isGrpc(headers: Headers | undefined): boolean {
-  const type = headers?.['content-type'];
-  return typeof type === 'string' && type.startsWith('application/grpc');
 }

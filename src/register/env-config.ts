@@ -1,15 +1,14 @@
 import { compileConfig } from '../config/compile-config';
-import { VENDOR_NAMES } from '../capture/vendors';
+import { VENDOR_NAMES } from '../vendors';
 import { ALGORITHMS } from '../generators';
 import { MAX_RANGE_ID_LENGTH, MIN_RANGE_ID_LENGTH } from '../generators/range-id';
-import { warnEnv } from './env-warning';
+import { warnEnv, warnOnStderr, type Warn } from './env-warning';
 import { Guard } from '../diag';
-import { RequestIdConfigError } from '../config/errors';
+import { RequestIdConfigError } from '../errors';
 import type { RequestIdInstrumentationConfig } from '../types';
 
-/** Writes one line on stderr: what was wrong, and what is used instead. */
-export type Warn = (line: string) => void;
-export const warnOnStderr: Warn = (line) => process.stderr.write(`${line}\n`);
+// Defined next to the line format (env-warning.ts, which needs the type: no cycle), used by every env reader.
+export { warnOnStderr, type Warn } from './env-warning';
 
 /** A failed parse may say what it wanted more precisely than the option's `expected`. */
 type Parsed = { ok: true; value: unknown } | { ok: false; expected?: string };

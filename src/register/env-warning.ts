@@ -1,4 +1,6 @@
-import type { Warn } from './env-config';
+/** Writes one line on stderr: what was wrong, and what is used instead. */
+export type Warn = (line: string) => void;
+export const warnOnStderr: Warn = (line) => process.stderr.write(`${line}\n`);
 
 /** What one bad environment value is reported with: one stderr line, nothing more. */
 export interface EnvProblem {

@@ -4,6 +4,7 @@
  */
 import type { Warn } from './env-config';
 import { envWarningLine } from './env-warning';
+import { defaultPort, unbracketHost } from '../http/destination';
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
 
@@ -64,8 +65,8 @@ export function tcpTarget(endpoint: string): TcpTarget | undefined {
   // gRPC endpoints may be a bare `host:port`; the gRPC exporter reads those as https.
   const url = parsed(/^[\w]{1,8}:\/\//.test(endpoint) ? endpoint : `https://${endpoint}`);
   if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') return undefined;
-  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
-  return { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port };
+  const port = url.port === '' ? defaultPort(url.protocol) : Number(url.port);
+  return { host: unbracketHost(url.hostname), port };
 }
 
 function withPath(base: string): string {

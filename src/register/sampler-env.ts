@@ -3,7 +3,7 @@ import type { Warn } from './env-config';
 import { warnEnv } from './env-warning';
 
 export const SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
-export type SamplerName = (typeof SAMPLERS)[number];
+type SamplerName = (typeof SAMPLERS)[number];
 
 /** The sampler the environment asks for: a known name, and the ratio for the ratio-based ones. */
 export interface SamplerChoice {

@@ -37,7 +37,7 @@ import { waitFor } from '../support/wait';
 import { diagLines, finishedSpans, resetSpans, undiciInstrumentation } from '../support/otel';
 import { InMemorySpanExporter, simpleProcessor, type ReadableSpan } from '../support/sdk-compat';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
-import { MAX_CALL_EVENTS } from '../../src/capture/vendor';
+import { MAX_CALL_EVENTS } from '../../src/vendors/vendor';
 
 interface Metadata {
   httpStatusCode?: number;

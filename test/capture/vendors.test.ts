@@ -7,26 +7,26 @@ import OpenAI from 'openai';
 import Stripe from 'stripe';
 import { ATTR_AWS_REQUEST_ID, ATTR_DOWNSTREAM_REQUEST_ID, DOWNSTREAM_CALL_EVENT, RequestIdInstrumentation, type RequestIdInstrumentationConfig } from '../../src';
 // The other vendors' names are no longer exported (CHANGELOG 0.2.0): each is `rid.<vendor>.request_id`.
-import { BUILT_IN_VENDORS } from '../../src/capture/vendors';
-import { MAX_CALL_EVENTS } from '../../src/capture/vendor';
-import { ATTR_ANTHROPIC_REQUEST_ID } from '../../src/capture/vendors/anthropic';
-import { ATTR_AZURE_APIM_REQUEST_ID, ATTR_AZURE_REQUEST_ID } from '../../src/capture/vendors/azure';
-import { ATTR_CLOUDFLARE_RAY_ID } from '../../src/capture/vendors/cloudflare';
-import { ATTR_GITHUB_REQUEST_ID } from '../../src/capture/vendors/github';
-import { ATTR_OPENAI_REQUEST_ID } from '../../src/capture/vendors/openai';
-import { ATTR_SHOPIFY_REQUEST_ID } from '../../src/capture/vendors/shopify';
-import { ATTR_SLACK_REQUEST_ID } from '../../src/capture/vendors/slack';
-import { ATTR_STRIPE_REQUEST_ID } from '../../src/capture/vendors/stripe';
-import { ATTR_TWILIO_REQUEST_ID } from '../../src/capture/vendors/twilio';
+import { BUILT_IN_VENDORS } from '../../src/vendors';
+import { MAX_CALL_EVENTS } from '../../src/vendors/vendor';
+import { ATTR_ANTHROPIC_REQUEST_ID } from '../../src/vendors/anthropic';
+import { ATTR_AZURE_APIM_REQUEST_ID, ATTR_AZURE_REQUEST_ID } from '../../src/vendors/azure';
+import { ATTR_CLOUDFLARE_RAY_ID } from '../../src/vendors/cloudflare';
+import { ATTR_GITHUB_REQUEST_ID } from '../../src/vendors/github';
+import { ATTR_OPENAI_REQUEST_ID } from '../../src/vendors/openai';
+import { ATTR_SHOPIFY_REQUEST_ID } from '../../src/vendors/shopify';
+import { ATTR_SLACK_REQUEST_ID } from '../../src/vendors/slack';
+import { ATTR_STRIPE_REQUEST_ID } from '../../src/vendors/stripe';
+import { ATTR_TWILIO_REQUEST_ID } from '../../src/vendors/twilio';
 import { get, type TestServer } from '../support/http';
 import { useTestScope } from '../support/scope';
 import { waitFor } from '../support/wait';
 import { diagLines, finishedSpans } from '../support/otel';
 import type { ReadableSpan } from '../support/sdk-compat';
 import { getFrom, loopbackAgent, loopbackDispatcher, loopbackFetch } from '../support/vendor-hosts';
-import { VendorTable } from '../../src/capture/host-table';
+import { VendorTable } from '../../src/vendors/host-table';
 import { idsFromHeaderObject, sentInHeaderObject } from '../../src/capture/response-headers';
-import { downstream } from '../../src/capture/vendors/downstream';
+import { downstream } from '../../src/vendors/downstream';
 
 /** Every attribute this package's capture writes: `rid.*` and `aws.*`. */
 function capturedOf(attributes: Record<string, unknown> | undefined): Record<string, unknown> {

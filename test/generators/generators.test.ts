@@ -5,7 +5,7 @@ import crypto = require('crypto');
 import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 
-import { RequestIdConfigError } from '../../src/config/errors';
+import { RequestIdConfigError } from '../../src/errors';
 import {
   ALGORITHMS,
   createGenerator,

@@ -5,7 +5,7 @@ import * as http2 from 'node:http2';
 import { connect as netConnect, type Socket } from 'node:net';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { runWithRequestId } from '../../src';
-import { destinationFromOrigin, parseAuthority } from '../../src/outgoing/destination';
+import { destinationFromOrigin, parseAuthority } from '../../src/http/destination';
 import { h2Request, startH2, type H2TestServer } from '../support/h2';
 import { useTestScope } from '../support/scope';
 

@@ -1,5 +1,5 @@
 import type { CompiledConfig } from '../config/compile-config';
-import type { OutgoingDestination } from '../config/propagate-to';
+import type { OutgoingDestination } from '../http/destination';
 import { currentState, type RequestIdState } from '../context/request-state';
 import type { Guard } from '../diag';
 

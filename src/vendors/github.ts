@@ -1,4 +1,4 @@
-import { ridVendor } from '../vendor';
+import { ridVendor } from './vendor';
 
 /** GitHub's `X-GitHub-Request-Id`, which GitHub support asks for. */
 export const ATTR_GITHUB_REQUEST_ID = 'rid.github.request_id';

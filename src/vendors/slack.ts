@@ -1,4 +1,4 @@
-import { ridVendor } from '../vendor';
+import { ridVendor } from './vendor';
 
 /** Slack's `x-slack-req-id`, which Slack support asks for. */
 export const ATTR_SLACK_REQUEST_ID = 'rid.slack.request_id';

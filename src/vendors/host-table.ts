@@ -1,7 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
-import { statelessRegExp } from '../config/regexp';
-import { destinationFromOrigin } from '../outgoing/destination';
-import type { HostPattern, ResponseIdVendor } from './vendor';
+import { destinationFromOrigin } from '../http/destination';
+import { hostPatternsTest } from '../http/host-pattern';
+import type { ResponseIdVendor } from './vendor';
 
 /** One header a host's table reads. */
 export interface HeaderEntry {
@@ -26,7 +26,7 @@ interface AttributeSlots {
 /** Values are IDs: short. A longer one is cut so that a broken or hostile endpoint cannot bloat spans. */
 const MAX_VALUE_LENGTH = 256;
 /** Header names longer than this are never IDs (the longest built-in is 32). */
-export const MAX_NAME_LENGTH = 64;
+const MAX_NAME_LENGTH = 64;
 
 /**
  * The headers one destination host's responses are read for: those of the vendors that host
@@ -134,7 +134,7 @@ export class VendorTable {
   readonly sdkRequestHeaders: readonly string[];
 
   constructor(readonly vendors: readonly ResponseIdVendor[]) {
-    this.matchers = vendors.map((v) => compileHosts(v.hosts));
+    this.matchers = vendors.map((v) => hostPatternsTest(v.hosts));
     this.unlisted = new HostTable(vendors.filter((v) => v.anyHost));
     this.sdkScopes = new Set(vendors.flatMap((v) => (v.sdk === undefined ? [] : [v.sdk.scope])));
     this.sdkRequestHeaders = vendors.flatMap((v) => (v.sdk === undefined ? [] : [v.sdk.requestHeader]));
@@ -175,20 +175,4 @@ export class VendorTable {
     });
     return listed ? new HostTable(vendors) : this.unlisted;
   }
-}
-
-/** A vendor's host patterns as one test on a lower-case host name. */
-export function compileHosts(patterns: readonly HostPattern[]): (host: string) => boolean {
-  const exact = new Set<string>();
-  const suffixes: string[] = [];
-  const regexps: RegExp[] = [];
-  let any = false;
-  for (const p of patterns) {
-    if (p instanceof RegExp) regexps.push(statelessRegExp(p));
-    else if (p === '*') any = true;
-    else if (p.startsWith('*.')) suffixes.push(p.slice(1).toLowerCase());
-    else exact.add(p.toLowerCase());
-  }
-  if (any) return () => true;
-  return (host) => exact.has(host) || suffixes.some((s) => host.endsWith(s)) || regexps.some((re) => re.test(host));
 }

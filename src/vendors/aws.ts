@@ -1,4 +1,4 @@
-import { MAX_CALL_EVENTS, type ResponseIdVendor } from '../vendor';
+import { MAX_CALL_EVENTS, type ResponseIdVendor } from './vendor';
 
 /** Semconv: the request ID, from `x-amzn-requestid`, else `x-amzn-request-id`, else `x-amz-request-id` (AWS SDK v3's order). */
 export const ATTR_AWS_REQUEST_ID = 'aws.request_id';

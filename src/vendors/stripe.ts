@@ -1,4 +1,4 @@
-import { ridVendor } from '../vendor';
+import { ridVendor } from './vendor';
 
 /** Stripe's `Request-Id` (`req_…`), which Stripe support and its Dashboard logs use. */
 export const ATTR_STRIPE_REQUEST_ID = 'rid.stripe.request_id';

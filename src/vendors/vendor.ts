@@ -1,3 +1,5 @@
+import type { HostPattern } from '../http/host-pattern';
+
 /**
  * A vendor whose responses carry the IDs its support asks for: one file per vendor in `vendors/`,
  * as instrumentation-aws-sdk keeps one file per service. An entry is data only (hosts, headers,
@@ -7,19 +9,15 @@
  */
 
 /** One ID of a vendor: the span attribute, and the response headers that carry it. */
-export interface VendorId {
+interface VendorId {
   /** The span attribute (a plain string). */
   readonly attribute: string;
   /** Response header names in lower case, most preferred first: the first one the response has wins. */
   readonly headers: readonly string[];
 }
 
-/**
- * Which destination hosts a vendor's headers are read from: a host name (`api.openai.com`), a
- * `*.suffix` wildcard (`*.stripe.com`: every subdomain, not `stripe.com` itself), a RegExp on the
- * host name, or `'*'` (every host).
- */
-export type HostPattern = string | RegExp;
+/** Which destination hosts a vendor's headers are read from (http/host-pattern.ts): `api.openai.com`, `*.stripe.com`, a RegExp, `'*'`. */
+export type { HostPattern } from '../http/host-pattern';
 
 export interface ResponseIdVendor {
   /** Lower-case identifier: `openai`. It names the `rid.<name>.*` attributes and events. */

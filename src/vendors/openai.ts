@@ -1,4 +1,4 @@
-import { ridVendor } from '../vendor';
+import { ridVendor } from './vendor';
 
 /** OpenAI's `x-request-id` (`req_…`), which OpenAI support asks for. */
 export const ATTR_OPENAI_REQUEST_ID = 'rid.openai.request_id';

@@ -1,4 +1,4 @@
-import { ridVendor } from '../vendor';
+import { ridVendor } from './vendor';
 
 /** Cloudflare's `cf-ray`, the ray ID Cloudflare support asks for. */
 export const ATTR_CLOUDFLARE_RAY_ID = 'rid.cloudflare.ray_id';

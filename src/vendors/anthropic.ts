@@ -1,4 +1,4 @@
-import { ridVendor } from '../vendor';
+import { ridVendor } from './vendor';
 
 /** Anthropic's `request-id` (`req_…`), which Anthropic support asks for. */
 export const ATTR_ANTHROPIC_REQUEST_ID = 'rid.anthropic.request_id';

@@ -1,4 +1,4 @@
-import type { ResponseIdVendor } from '../vendor';
+import type { ResponseIdVendor } from './vendor';
 import { anthropic } from './anthropic';
 import { aws } from './aws';
 import { azure } from './azure';

@@ -1,10 +1,18 @@
-import type { OutgoingDestination } from '../config/propagate-to';
-
 /**
  * The one parser of where an outgoing call goes, for every transport (`http`, `fetch`, HTTP/2) and
  * for the vendor capture: so that `propagateTo: ['localhost:80']` and a vendor's host list match
  * the same call the same way whichever client made it.
  */
+
+/** Where an outgoing call goes, as `propagateTo` sees it. */
+export interface OutgoingDestination {
+  /** `'http:'` or `'https:'`. */
+  protocol: string;
+  /** Host name or address, without port or brackets. */
+  hostname: string;
+  /** The port the call connects to: the one the URL or options name, else the scheme's default (80, 443). */
+  port?: number;
+}
 
 /** A host as a URL or a `Host` header writes it, without the brackets of an IPv6 literal (`[::1]` -> `::1`). */
 export function unbracketHost(host: string): string {
@@ -14,6 +22,11 @@ export function unbracketHost(host: string): string {
 /** The default port of a scheme: 443 for `https:`, 80 otherwise (HTTP/1.1, h2c). */
 export function defaultPort(protocol: string): number {
   return protocol === 'https:' ? 443 : 80;
+}
+
+/** A port as an authority writes it (1 to 5 digits) as a number; undefined for anything else. */
+export function portNumber(port: string): number | undefined {
+  return /^\d{1,5}$/.test(port) ? Number(port) : undefined;
 }
 
 /** A TCP port a span may name (`server.port`): an integer from 1 to 65535. */
@@ -64,8 +77,8 @@ export function destinationOf(protocol: string, host: string, port: number | str
   const hostname = unbracketHost(host).toLowerCase();
   if (hostname === '') return undefined;
   if (port === undefined || port === '') return { protocol, hostname, port: defaultPort(protocol) };
-  const n = typeof port === 'number' ? port : /^\d{1,5}$/.test(port) ? Number(port) : NaN;
-  return Number.isNaN(n) ? undefined : { protocol, hostname, port: n };
+  const n = typeof port === 'number' ? port : portNumber(port);
+  return n === undefined || Number.isNaN(n) ? undefined : { protocol, hostname, port: n };
 }
 
 /** An origin such as `https://api.example.com:8443` (what undici reports); undefined for a bad one. */

@@ -1,4 +1,4 @@
-import { ridVendor } from '../vendor';
+import { ridVendor } from './vendor';
 
 /** Shopify's `X-Request-Id`, which Shopify asks for in API support requests. */
 export const ATTR_SHOPIFY_REQUEST_ID = 'rid.shopify.request_id';

@@ -1,4 +1,4 @@
-import { ridVendor } from '../vendor';
+import { ridVendor } from './vendor';
 
 /** Azure's `x-ms-request-id`, the service's request ID that Azure support asks for. */
 export const ATTR_AZURE_REQUEST_ID = 'rid.azure.request_id';

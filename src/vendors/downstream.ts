@@ -1,4 +1,4 @@
-import { MAX_CALL_EVENTS, type ResponseIdVendor } from '../vendor';
+import { MAX_CALL_EVENTS, type ResponseIdVendor } from './vendor';
 
 /** The request ID a downstream answered with in our own header, when it differs from the one we sent. */
 export const ATTR_DOWNSTREAM_REQUEST_ID = 'rid.downstream.request_id';

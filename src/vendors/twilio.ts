@@ -1,4 +1,4 @@
-import { ridVendor } from '../vendor';
+import { ridVendor } from './vendor';
 
 /** Twilio's `Twilio-Request-Id` (`RQ…`), which Twilio support asks for. */
 export const ATTR_TWILIO_REQUEST_ID = 'rid.twilio.request_id';
