@@ -5,10 +5,10 @@ import { compileConfig, type CompiledConfig } from './config/compile-config';
 import type { DestinationPolicy } from './config/propagate-to';
 import { Guard } from './diag';
 import { assignRequestIds, type RequestStartMessage } from './incoming/http-server';
-import { Http2ServerAdapter } from './incoming/http2-server';
+import { endStreamSpan, Http2ServerAdapter } from './incoming/http2-server';
 import { HTTP_SERVER_REQUEST_START } from './internals/channels';
 import { addOutgoingRequestHook, removeOutgoingRequestHook, type OutgoingRequestHook } from './internals/node-http';
-import { addClientHooks, addRespondHook, addStreamEmitHook, addStreamStartHook, removeClientHooks, removeRespondHook, removeStreamEmitHook, removeStreamStartHook } from './internals/node-http2';
+import { addClientHooks, addRespondHook, addStreamCloseHook, addStreamEmitHook, addStreamStartHook, removeClientHooks, removeRespondHook, removeStreamEmitHook, removeStreamStartHook } from './internals/node-http2';
 import { addFetchRequestHook, fetchRequestHook, removeFetchRequestHook, type FetchRequestHook } from './outgoing/fetch';
 import { httpClientHook } from './outgoing/http-client';
 import { Http2ClientAdapter } from './outgoing/http2-client';
@@ -38,6 +38,8 @@ function wiring(hooks: Hooks): [add: () => void, remove: () => void][] {
     [() => addStreamStartHook(http2Server.onStreamStart), () => removeStreamStartHook(http2Server.onStreamStart)],
     [() => addRespondHook(http2Server.onRespond), () => removeRespondHook(http2Server.onRespond)],
     [() => addStreamEmitHook(http2Server.runStream), () => removeStreamEmitHook(http2Server.runStream)],
+    // Never removed: a stream open at disable() still ends its span (the hook does nothing for others).
+    [() => addStreamCloseHook(endStreamSpan), () => {}],
     [() => addClientHooks(http2Client.onRequest, http2Client.onStream), () => removeClientHooks(http2Client.onRequest, http2Client.onStream)],
   ];
 }
