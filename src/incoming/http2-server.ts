@@ -1,9 +1,10 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
-import { context, propagation, ROOT_CONTEXT, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import type { CompiledConfig } from '../config/compile-config';
 import { requestPath } from '../config/matchers';
 import { contextManagerWorks } from '../context/context-manager';
+import { requestContext, withActiveSpan } from '../context/request-context';
 import { NO_REQUEST_STATE, REQUEST_ID_CONTEXT_KEY, requestIdStorage, stampServerSpan, type RequestIdState } from '../context/request-state';
 import type { Guard } from '../diag';
 import type { IncomingAdapter } from '../internal-types';
@@ -89,12 +90,12 @@ export class Http2ServerAdapter {
       const state = decision ?? undefined;
       // Extract (RequestIdPropagator's included) must agree with the decision.
       recordDecision(request, decision === undefined ? null : decision);
-      const parent = propagation.extract(ROOT_CONTEXT, headers).setValue(REQUEST_ID_CONTEXT_KEY, state ?? NO_REQUEST_STATE);
+      const parent = requestContext(propagation.extract(ROOT_CONTEXT, headers), state ?? NO_REQUEST_STATE);
       const span = otherHttp2Instrumentation() ? undefined : startHttp2ServerSpan(this.tracer(), request, parent);
       if (span !== undefined && state !== undefined) stampServerSpan(span, state);
       exchange.state = state;
       exchange.span = span;
-      exchange.context = span === undefined ? parent : trace.setSpan(parent, span);
+      exchange.context = span === undefined ? parent : withActiveSpan(parent, span);
       exchange.ownStore = state !== undefined && !contextManagerWorks();
       s[EXCHANGE] = exchange;
       recordBaseListeners(stream);

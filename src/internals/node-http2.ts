@@ -304,18 +304,40 @@ export function patchServerStream(stream: http2.ServerHttp2Stream): void {
 }
 
 function patchedRespond(previous: Respond, at: 0 | 1): Respond {
+  if (at === 0) return patchedRespondHeadersFirst(previous);
+  // respondWithFD(fd, headers, options), respondWithFile(path, headers, options).
   return function respond(this: http2.ServerHttp2Stream): void {
     // eslint-disable-next-line prefer-rest-params
     const args = arguments as unknown as unknown[];
     const hooks = registry.respond;
     if (hooks.length > 0) {
-      let headers = args[at] as RespondHeaders;
-      for (let i = 0; i < hooks.length; i++) headers = guard.call('h2:respond', HOOK_FAILED, undefined, hooks[i], this, headers) ?? headers;
-      if (args.length <= at) return previous.apply(this, at === 0 ? [headers] : [args[0], headers]);
+      const headers = respondHeaders(this, args[at] as RespondHeaders, hooks);
+      if (args.length <= at) return previous.apply(this, [args[0], headers]);
       args[at] = headers;
     }
     return previous.apply(this, args);
   };
+}
+
+/** `respond(headers, options)`, every stream's: the arguments passed on as they are, no arguments object built. */
+function patchedRespondHeadersFirst(previous: Respond): Respond {
+  return function respond(this: http2.ServerHttp2Stream, headers?: unknown, options?: unknown): void {
+    const hooks = registry.respond;
+    // eslint-disable-next-line prefer-rest-params
+    if (hooks.length === 0) return previous.apply(this, arguments as unknown as unknown[]);
+    const sent = respondHeaders(this, headers as RespondHeaders, hooks);
+    if (arguments.length <= 1) return previous.call(this, sent);
+    if (arguments.length === 2) return previous.call(this, sent, options);
+    // eslint-disable-next-line prefer-rest-params
+    const args = Array.prototype.slice.call(arguments) as unknown[];
+    args[0] = sent;
+    return previous.apply(this, args);
+  };
+}
+
+function respondHeaders(stream: http2.ServerHttp2Stream, headers: RespondHeaders, hooks: readonly RespondHook[]): RespondHeaders {
+  for (let i = 0; i < hooks.length; i++) headers = guard.call('h2:respond', HOOK_FAILED, undefined, hooks[i], stream, headers) ?? headers;
+  return headers;
 }
 
 /**
