@@ -8,6 +8,8 @@
  *   npm run bench:h2 -- --node 26 --rounds 61         # another Node line, more rounds
  *   npm run bench:h2 -- --servers h2-bare,h2-minimum  # a subset
  *   npm run bench:h2 -- --incoming-id                 # every stream carries a valid x-request-id
+ *   npm run bench:h2 -- --servers h2-minimum,h2-rid --profile h2-rid   # a CPU profile of the loaded phase instead of rounds
+ *   BENCH_SNAPSHOT_DIR=/tmp/snap npm run bench:h2 -- --servers h2-minimum,h2-rid,h2-rid@pre --pairs h2-rid/h2-rid@pre,h2-rid/h2-minimum
  *
  * Servers (bench/http-server.ts, one child process each, run by a Node 22+ binary: the lines with
  * the HTTP/2 diagnostics channels; `--node 22|24|26|current`, default 24 from compat/node-bin.sh):
@@ -37,6 +39,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { benchEnv, startServer, type ServerProcess } from './lib/child';
 import { H2LoadClient } from './lib/h2-load';
+import { formatProfileSummary, summarizeProfile } from './lib/profile';
 import { KeepAliveClient } from './lib/load';
 import { findNode22Plus } from './lib/node-bin';
 import { pinServers, ratioSummary, serverSummary, startAll, type Pair, type PairSummary, type ServerSummary } from './lib/report';
@@ -77,17 +80,37 @@ const LABELS: Record<string, string> = {
 /** The bench/http-server.ts variant each server runs. */
 const SERVER_VARIANT: Record<string, string> = { 'h2-bare': 'h2-bare', 'h2-minimum': 'h2-minimum', 'h2-rid': 'h2-rid', 'h1-rid': 'rid' };
 const SERVERS = option('--servers', Object.keys(LABELS).join(',')).split(',').filter(Boolean);
-for (const s of SERVERS) if (!(s in LABELS)) throw new Error(`unknown server ${s}; known: ${Object.keys(LABELS).join(', ')}`);
+for (const s of SERVERS) {
+  // `h2-rid@pre` runs h2-rid against $BENCH_SNAPSHOT_DIR/pre-src/ (an A/B of a source change in one run).
+  const [kind, snapshot] = s.split('@');
+  if (!(kind in LABELS)) throw new Error(`unknown server ${s}; known: ${Object.keys(LABELS).join(', ')}`);
+  if (snapshot !== undefined) {
+    LABELS[s] = `${LABELS[kind]} [${snapshot}]`;
+    SERVER_VARIANT[s] = `${SERVER_VARIANT[kind]}@${snapshot}`;
+  }
+}
+const PROFILE = option('--profile', '');
+const PROFILE_SECONDS = numOption('--profile-seconds', SMOKE ? 1 : 10, 0.1, 600, false);
 
-const PAIRS: Pair[] = [
+const DEFAULT_PAIRS: Pair[] = [
   { num: 'h2-rid', den: 'h2-minimum', label: 'h2-rid/h2-minimum RequestIdInstrumentation vs hand-written', target: 1.0 },
   { num: 'h2-rid', den: 'h1-rid', label: 'h2-rid/h1-rid the layer on HTTP/2 vs HTTP/1.1' },
   { num: 'h2-minimum', den: 'h2-bare', label: 'h2-minimum/h2-bare hand-written vs bare h2' },
   { num: 'h2-rid', den: 'h2-bare', label: 'h2-rid/h2-bare RequestIdInstrumentation vs bare h2' },
-].filter((p) => SERVERS.includes(p.num) && SERVERS.includes(p.den));
+];
+const PAIRS: Pair[] = (() => {
+  const raw = option('--pairs', '');
+  if (raw === '') return DEFAULT_PAIRS.filter((p) => SERVERS.includes(p.num) && SERVERS.includes(p.den));
+  return raw.split(',').map((spec) => {
+    const [num, den] = spec.split('/');
+    if (!SERVERS.includes(num) || !SERVERS.includes(den)) throw new Error(`--pairs ${spec}: both servers must be in --servers`);
+    return DEFAULT_PAIRS.find((p) => p.num === num && p.den === den) ?? { num, den, label: `${num}/${den}`, target: num.startsWith('h2-rid') && den === 'h2-minimum' ? 1.0 : undefined };
+  });
+})();
 
 /** Must echo x-request-id: the benchmark stops when they do not. */
 const MUST_ECHO = new Set(['h2-minimum', 'h1-rid']);
+const baseName = (name: string): string => name.split('@')[0];
 /** Promise it once the HTTP/2 support lands: a warning until then. */
 const SHOULD_ECHO = new Set(['h2-rid']);
 const INCOMING = 'bench-4f1c2a9e7b3d4c8e';
@@ -146,8 +169,8 @@ function checkEcho(name: string, echoed: string | undefined): boolean {
   const ok = echoed !== undefined && (!INCOMING_ID || echoed === INCOMING);
   if (ok) return true;
   const what = echoed === undefined ? 'no x-request-id' : `x-request-id ${JSON.stringify(echoed)} instead of the incoming ${INCOMING}`;
-  if (MUST_ECHO.has(name)) throw new Error(`${name}: the response carries ${what}`);
-  if (SHOULD_ECHO.has(name)) {
+  if (MUST_ECHO.has(baseName(name))) throw new Error(`${name}: the response carries ${what}`);
+  if (SHOULD_ECHO.has(baseName(name))) {
     const w = `${name}: responses carry ${what}: RequestIdInstrumentation does not handle HTTP/2 streams in this source (yet); its figures are the SDK + an instrumentation idle on HTTP/2`;
     warnings.push(w);
     console.error(`WARNING ${w}`);
@@ -186,6 +209,11 @@ async function main(): Promise<void> {
       if (!echoes.has(p.name)) echoes.set(p.name, checkEcho(p.name, w.echoed));
     }
 
+    if (PROFILE !== '') {
+      await profile(procs);
+      return;
+    }
+
     const share = SECONDS / REPLICAS;
     const cpu = new Map<string, number[]>(SERVERS.map((s) => [s, []]));
     const rps = new Map<string, number[]>(SERVERS.map((s) => [s, []]));
@@ -214,7 +242,7 @@ async function main(): Promise<void> {
     for (const name of SERVERS) {
       let exported = 0;
       for (const p of procs) if (p.name === name) exported += (await p.server.call<{ exported: number }>('stats')).exported;
-      if (SHOULD_ECHO.has(name) && exported === 0) {
+      if (SHOULD_ECHO.has(baseName(name)) && exported === 0) {
         const w = `${name}: no spans exported: no SERVER span is made for HTTP/2 streams in this source (yet)`;
         warnings.push(w);
         console.error(`WARNING ${w}`);
@@ -266,6 +294,25 @@ async function main(): Promise<void> {
       p.h1?.close();
     }
     await Promise.all(procs.map((p) => p.server.stop()));
+  }
+}
+
+/** A V8 CPU profile of the loaded phase of each server named in --profile (its first process), one at a time. */
+async function profile(procs: Proc[]): Promise<void> {
+  const dir = join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  for (const name of PROFILE.split(',')) {
+    const p = procs.find((x) => x.name === name);
+    if (p === undefined) throw new Error(`--profile ${name}: not among --servers`);
+    const path = join(dir, `h2-${name.replace('@', '-')}.cpuprofile`);
+    const before = await p.server.cpuMicros();
+    await p.server.call('profile-start');
+    const r = await load(p, PROFILE_SECONDS, false);
+    await p.server.call('profile-stop', { path }, 60_000);
+    const after = await p.server.cpuMicros();
+    console.log(`${name}: ${((after - before) / r.requests).toFixed(2)} us CPU/stream while profiled (profiler overhead included), ${r.requests} streams`);
+    console.log(formatProfileSummary(`${LABELS[name]}, ${r.requests} streams (${path})`, summarizeProfile(path, 40), r.requests));
+    console.log();
   }
 }
 

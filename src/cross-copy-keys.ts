@@ -18,7 +18,7 @@ export function sharedSlot<T>(key: symbol, make: () => T): T {
 /** The AsyncLocalStorage of request states (context/request-state.ts). */
 export const REQUEST_ID_STORAGE = Symbol.for('@rid/otel.request-id-storage');
 /** The HTTP/2 patches and their hook lists (internals/node-http2.ts). */
-export const HTTP2_HOOKS = Symbol.for('@rid/otel.http2-hooks.v2');
+export const HTTP2_HOOKS = Symbol.for('@rid/otel.http2-hooks.v3');
 /** The outgoing HTTP/2 call being made, and the response hooks (outgoing/http2-client-span.ts). */
 export const HTTP2_CLIENT_CALLS = Symbol.for('@rid/otel.http2-client-calls.v1');
 /** The `propagateTo` policy sources, a Set (outgoing/policies.ts). */

@@ -5,10 +5,10 @@ import type { DestinationPolicy } from './config/propagate-to';
 import { Guard } from './diag';
 import { attachAll, channelAttachment, detachAll, hookAttachment, type Attachment } from './hook-registry';
 import { assignRequestIds, type RequestStartMessage } from './incoming/http-server';
-import { Http2ServerAdapter } from './incoming/http2-server';
+import { endStreamSpan, Http2ServerAdapter } from './incoming/http2-server';
 import { HTTP_SERVER_REQUEST_START } from './internals/channels';
 import { addOutgoingRequestHook, removeOutgoingRequestHook, type OutgoingRequestHook } from './internals/node-http';
-import { addClientHooks, addRespondHook, addStreamEmitHook, addStreamStartHook, removeClientHooks, removeRespondHook, removeStreamEmitHook, removeStreamStartHook } from './internals/node-http2';
+import { addClientHooks, addRespondHook, addStreamCloseHook, addStreamEmitHook, addStreamStartHook, removeClientHooks, removeRespondHook, removeStreamEmitHook, removeStreamStartHook } from './internals/node-http2';
 import { addFetchRequestHook, fetchRequestHook, removeFetchRequestHook, type FetchRequestHook } from './outgoing/fetch';
 import { httpClientHook } from './outgoing/http-client';
 import { Http2ClientAdapter } from './outgoing/http2-client';
@@ -38,7 +38,9 @@ function wiring(hooks: Hooks): Attachment[] {
     hookAttachment(addStreamStartHook, removeStreamStartHook, http2Server.onStreamStart),
     hookAttachment(addRespondHook, removeRespondHook, http2Server.onRespond),
     hookAttachment(addStreamEmitHook, removeStreamEmitHook, http2Server.runStream),
-    [() => void addClientHooks(http2Client.onRequest, http2Client.onStream), () => removeClientHooks(http2Client.onRequest, http2Client.onStream)],
+    // Never removed: a stream open at disable() still ends its span (the hook does nothing for others).
+    [() => addStreamCloseHook(endStreamSpan), () => {}],
+    [() => addClientHooks(http2Client.onRequest, http2Client.onStream), () => removeClientHooks(http2Client.onRequest, http2Client.onStream)],
   ];
 }
 

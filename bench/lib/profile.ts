@@ -33,7 +33,8 @@ export function areaOf(url: string, functionName: string): string {
     if (functionName === '(idle)' || functionName === '(program)') return functionName;
     return 'native/builtin';
   }
-  if (/\/([\w.]+-)?src\/([^/]+|generators\/[^/]+)\.[jt]s$/.test(url) && !url.includes('node_modules')) return '@rid/otel (src)';
+  // src/ at any depth (incoming/, internals/…), of this checkout or of a snapshot (`pre-src/`).
+  if (/\/([\w.]+-)?src\/([\w.-]+\/)*[^/]+\.[jt]s$/.test(url) && !url.includes('node_modules')) return '@rid/otel (src)';
   // The innermost package: nested copies (sdk-node/node_modules/@opentelemetry/...) count as themselves.
   const at = url.lastIndexOf('node_modules/');
   const m = at === -1 ? null : /^node_modules\/(@[^/]+\/[^/]+|[^/]+)/.exec(url.slice(at));

@@ -1,17 +1,19 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import type { CompiledConfig } from '../config/compile-config';
 import { requestPath } from '../config/matchers';
+import { contextManagerWorks } from '../context/context-manager';
+import { requestContext, withActiveSpan } from '../context/request-context';
 import { NO_REQUEST_STATE, REQUEST_ID_CONTEXT_KEY, requestIdStorage, stampServerSpan, type RequestIdState } from '../context/request-state';
 import type { Guard } from '../diag';
 import type { IncomingAdapter } from '../internal-types';
-import { otherHttp2Instrumentation, patchServerStream, recordBaseListeners, type RespondHeaders, type StreamEmitHook, type StreamStartHook } from '../internals/node-http2';
-import { portNumber, splitAuthority, validPort } from '../http/destination';
+import { otherHttp2Instrumentation, patchServerStream, recordBaseListeners, type RespondHeaders, type StreamCloseHook, type StreamEmitHook, type StreamStartHook } from '../internals/node-http2';
 import { recordDecision } from '../context/carrier-marks';
 import { hasHeader, isGrpcContentType } from '../http/headers';
 import type { Http2IncomingRequest, TraceResponse } from '../types';
 import { decideRequestIds } from './decide';
+import { endHttp2ServerSpan, startHttp2ServerSpan } from './http2-server-span';
 import { checkTraceIdTaken, expireNextTraceId, serverTimingEntry, traceContextValue } from './trace-handle';
 import { countRawHeader } from './raw-headers';
 import { H2_EXCHANGE as EXCHANGE } from '../cross-copy-keys';
@@ -23,6 +25,7 @@ class Exchange {
   state: RequestIdState | undefined = undefined;
   /** The context the handler and the stream's listeners run in: the SERVER span (when we make one) and the request's state. */
   context: Context = ROOT_CONTEXT;
+  /** The SERVER span until the stream closes (then `undefined`: ended once, however many copies of this package run). */
   span: Span | undefined = undefined;
   /** No OTel context manager is registered: the state goes in our own store instead. */
   ownStore = false;
@@ -55,8 +58,9 @@ const http2Server: IncomingAdapter<Http2Request, Exchange> = {
   headerCount: (request, key) => countRawHeader(request.rawHeaders, key) || (request.headers[key] === undefined ? 0 : 1),
   path: requestPath,
   setResponseHeader: (exchange, _name, key, value) => {
-    // HTTP/2 header names are lower case on the wire.
-    (exchange.echo ??= []).push(key, value);
+    // HTTP/2 header names are lower case on the wire. A literal of two: `[]` then push would grow a spare backing store.
+    if (exchange.echo === undefined) exchange.echo = [key, value];
+    else exchange.echo.push(key, value);
   },
 };
 
@@ -65,10 +69,10 @@ type WithExchange = ServerHttp2Stream & { [EXCHANGE]?: Exchange };
 
 /**
  * The `node:http2` adapter, on every Node line: the session's `'stream'` emit (internals/node-http2.ts)
- * starts each stream before any handler sees it, and the core (decide.ts) decides the stream's IDs; since nothing else makes spans for
- * HTTP/2, this adapter makes the SERVER span; the `'stream'` emit (internals/node-http2.ts) runs
- * the handler, the compat `'request'` handler included, in the stream's context; `respond()`
- * carries the echo, and the close ends the span.
+ * starts each stream before any handler sees it, and the core (decide.ts) decides the stream's IDs;
+ * since nothing else makes spans for HTTP/2, the stream gets a SERVER span (http2-server-span.ts);
+ * the `'stream'` emit runs the handler, the compat `'request'` handler included, in the stream's
+ * context; `respond()` carries the echo, and the stream's `'close'` emit ends the span.
  *
  * gRPC streams (`content-type: application/grpc…`) are left alone: instrumentation-grpc makes
  * their spans, and their metadata carries the ID through RequestIdPropagator.
@@ -91,8 +95,8 @@ export class Http2ServerAdapter {
       const state = decision ?? undefined;
       // Extract (RequestIdPropagator's included) must agree with the decision.
       recordDecision(request, decision === undefined ? null : decision);
-      const parent = propagation.extract(ROOT_CONTEXT, headers).setValue(REQUEST_ID_CONTEXT_KEY, state ?? NO_REQUEST_STATE);
-      const span = otherHttp2Instrumentation() ? undefined : this.startSpan(request, parent);
+      const parent = requestContext(propagation.extract(ROOT_CONTEXT, headers), state ?? NO_REQUEST_STATE);
+      const span = otherHttp2Instrumentation() ? undefined : startHttp2ServerSpan(this.tracer(), request, parent);
       checkTraceIdTaken(span);
       if (span !== undefined && state !== undefined) {
         stampServerSpan(span, state);
@@ -101,10 +105,9 @@ export class Http2ServerAdapter {
       }
       exchange.state = state;
       exchange.span = span;
-      exchange.context = span === undefined ? parent : trace.setSpan(parent, span);
+      exchange.context = span === undefined ? parent : withActiveSpan(parent, span);
       exchange.ownStore = state !== undefined && !contextManagerWorks();
       s[EXCHANGE] = exchange;
-      stream.once('close', onStreamClose);
       recordBaseListeners(stream);
     } catch (err) {
       expireNextTraceId();
@@ -157,64 +160,20 @@ export class Http2ServerAdapter {
     const sent = echo === undefined ? undefined : Array.isArray(headers) ? withEchoRaw(headers, echo) : withEcho(headers, echo);
     return timing === undefined ? sent : withServerTiming(sent ?? headers, sent !== undefined, timing);
   };
-
-  private startSpan(request: Http2Request, parent: Context): Span {
-    const { headers } = request;
-    const authority = splitAuthority(String(headers[':authority'] ?? headers.host ?? ''));
-    const query = request.url.indexOf('?');
-    const attributes: Attributes = {
-      'http.request.method': request.method,
-      'url.path': query === -1 ? request.url : request.url.slice(0, query),
-      'url.scheme': String(headers[':scheme'] ?? 'http'),
-      'network.protocol.version': '2',
-    };
-    if (query !== -1) attributes['url.query'] = request.url.slice(query + 1);
-    if (authority !== undefined && authority.host !== '') attributes['server.address'] = authority.host;
-    const port = authority?.port === undefined ? undefined : portNumber(authority.port);
-    if (validPort(port)) attributes['server.port'] = port;
-    const socket = request.socket as Socket | undefined;
-    if (socket?.remoteAddress !== undefined) attributes['client.address'] = socket.remoteAddress;
-    const agent = headers['user-agent'];
-    if (agent !== undefined) attributes['user_agent.original'] = agent;
-    return this.tracer().startSpan(request.method, { kind: SpanKind.SERVER, attributes }, parent);
-  }
 }
 
-/** One function for every stream (`this` is the stream): no closure per stream. */
-function onStreamClose(this: WithExchange): void {
-  const exchange = this[EXCHANGE];
+/**
+ * Ends the stream's SERVER span, from its `'close'` emit (internals/node-http2.ts): no listener per
+ * stream. One function for every instance; kept after `disable()`, so that a stream open then
+ * still ends its span.
+ */
+export const endStreamSpan: StreamCloseHook = (stream) => {
+  const exchange = (stream as WithExchange)[EXCHANGE];
   const span = exchange?.span;
-  if (exchange === undefined || span === undefined) return;
-  // What Node sent, not what was asked: a respond() that threw, or a file that failed, sent nothing.
-  const status = this.headersSent ? sentStatus(this.sentHeaders) : 0;
-  if (status !== 0) {
-    span.setAttribute('http.response.status_code', status);
-    if (status >= 500) {
-      span.setAttribute('error.type', String(status));
-      span.setStatus({ code: SpanStatusCode.ERROR });
-    }
-  } else {
-    // Closed with no response sent: reset, or its session went away.
-    span.setAttribute('error.type', 'stream_closed');
-    span.setStatus({ code: SpanStatusCode.ERROR, message: `closed before a response (RST_STREAM code ${this.rstCode ?? 'none'})` });
-  }
-  span.end();
-}
-
-const PROBE = ROOT_CONTEXT.setValue(Symbol('@rid/otel.probe'), true);
-function probeIsActive(): boolean {
-  return context.active() === PROBE;
-}
-let managerSeen = false;
-/** Whether a context manager is registered (one can be after this package loads; none is ever unregistered but by `disable()`, which tests alone call). */
-function contextManagerWorks(): boolean {
-  return managerSeen || (managerSeen = context.with(PROBE, probeIsActive));
-}
-
-function sentStatus(sent: OutgoingHttpHeaders | undefined): number {
-  const status = Number(sent?.[':status'] ?? 200);
-  return Number.isInteger(status) ? status : 200;
-}
+  if (span === undefined) return;
+  exchange!.span = undefined;
+  endHttp2ServerSpan(span, stream);
+};
 
 /** The headers with the echo added (a copy), or undefined when the app set every echoed header itself. */
 function withEcho(headers: OutgoingHttpHeaders | undefined, echo: readonly string[]): OutgoingHttpHeaders | undefined {

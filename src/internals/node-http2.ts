@@ -38,9 +38,10 @@ export type RespondHook = (stream: http2.ServerHttp2Stream, headers: RespondHead
  * Passed apart, not as a closure, since it runs for every event.
  */
 export type StreamEmitHook = (stream: http2.ServerHttp2Stream, emit: Emit, self: unknown, args: IArguments) => boolean;
-/** Runs in a server session's `'stream'` emit, before any listener (the handler) sees the stream. */
 /** Runs on a server session's `'stream'`, before any handler: Node's raw `[name, value, …]` list alone shows a repeated header. */
 export type StreamStartHook = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, rawHeaders: unknown) => void;
+/** Runs when a server stream emits `'close'`, before its listeners: no listener added per stream. */
+export type StreamCloseHook = (stream: http2.ServerHttp2Stream) => void;
 type Emit = (this: unknown, ...args: unknown[]) => boolean;
 
 const guard = new Guard();
@@ -48,7 +49,8 @@ const HOOK_FAILED = 'an HTTP/2 hook failed; the stream goes on unchanged';
 
 // One patch per process, shared by every copy of this package: the hook lists (hook-registry.ts)
 // and the patch state live in one cross-copy slot (HTTP2_HOOKS, versioned: a later copy that
-// changes this shape takes a new key).
+// changes this shape takes a new key). Arrays, replaced on each change: iterating one per stream
+// allocates nothing, unlike a Set's iterator.
 interface Registry {
   start: readonly StreamStartHook[];
   request: readonly ClientRequestHook[];
@@ -56,6 +58,7 @@ interface Registry {
   respond: readonly RespondHook[];
   /** Only the first runs: each reads the stream's own context, so any one does. */
   emit: readonly StreamEmitHook[];
+  close: readonly StreamCloseHook[];
   clientPatched: boolean;
   serverStreamPatched: boolean;
   serverSessionPatched: boolean;
@@ -63,6 +66,7 @@ interface Registry {
   respondMethods: number;
   /** How many listeners each event of a server stream has before any handler runs (Node's and ours). */
   baseListeners: Record<string, number>;
+  baseListenersRecorded: boolean;
 }
 const shared = new HookRegistry<Registry>(sharedSlot(HTTP2_HOOKS, () => ({
   start: [],
@@ -70,11 +74,13 @@ const shared = new HookRegistry<Registry>(sharedSlot(HTTP2_HOOKS, () => ({
   stream: [],
   respond: [],
   emit: [],
+  close: [],
   clientPatched: false,
   serverStreamPatched: false,
   serverSessionPatched: false,
   respondMethods: 0,
   baseListeners: {},
+  baseListenersRecorded: false,
 })));
 const registry = shared.lists;
 
@@ -184,20 +190,25 @@ export function sessionFieldsFound(session: http2.ClientHttp2Session): boolean {
 type Respond = (this: http2.ServerHttp2Stream, ...args: unknown[]) => void;
 
 export function addRespondHook(hook: RespondHook): void {
-  registry.respond = [...registry.respond, hook];
+  shared.add('respond', hook);
 }
 
 export function removeRespondHook(hook: RespondHook): void {
-  registry.respond = registry.respond.filter((h) => h !== hook);
+  shared.remove('respond', hook);
 }
 
 /** Adds a stream emit hook. Only the first one runs: each reads the stream's own context, so any one does. */
 export function addStreamEmitHook(hook: StreamEmitHook): void {
-  registry.emit = [...registry.emit, hook];
+  shared.add('emit', hook);
 }
 
 export function removeStreamEmitHook(hook: StreamEmitHook): void {
-  registry.emit = registry.emit.filter((h) => h !== hook);
+  shared.remove('emit', hook);
+}
+
+/** Adds a hook run on each server stream's `'close'` (once per function, however often added). */
+export function addStreamCloseHook(hook: StreamCloseHook): void {
+  if (!registry.close.includes(hook)) shared.add('close', hook);
 }
 
 /**
@@ -206,12 +217,12 @@ export function removeStreamEmitHook(hook: StreamEmitHook): void {
  */
 export function addStreamStartHook(hook: StreamStartHook): boolean {
   if (!patchServerSession()) return false;
-  registry.start = [...registry.start, hook];
+  shared.add('start', hook);
   return true;
 }
 
 export function removeStreamStartHook(hook: StreamStartHook): void {
-  registry.start = registry.start.filter((h) => h !== hook);
+  shared.remove('start', hook);
 }
 
 // `session.type` of a server session (http2.constants.NGHTTP2_SESSION_SERVER).
@@ -232,18 +243,25 @@ function patchServerSession(): boolean {
   }
   registry.serverSessionPatched = true;
   const previous = proto.emit as Emit;
-  proto.emit = function emit(this: http2.Http2Session, event: unknown, stream: unknown) {
+  proto.emit = function emit(this: http2.Http2Session, event: unknown) {
+    // `arguments` straight into apply: V8 then forwards them without building an arguments
+    // object, on every event of every session, client or server.
     // eslint-disable-next-line prefer-rest-params
-    const args = arguments;
-    if (event !== 'stream' || this.type !== SESSION_SERVER) return previous.apply(this, args as unknown as unknown[]);
-    const start = registry.start;
-    // 'stream' carries (stream, headers, flags, rawHeaders).
-    for (let i = 0; i < start.length; i++) guard.call3('h2:start', HOOK_FAILED, undefined, start[i], stream as http2.ServerHttp2Stream, args[2] as http2.IncomingHttpHeaders, args[4]);
-    const hook = registry.emit[0];
-    if (hook === undefined) return previous.apply(this, args as unknown as unknown[]);
-    return hook(stream as http2.ServerHttp2Stream, previous, this, args);
+    if (event !== 'stream' || this.type !== SESSION_SERVER) return previous.apply(this, arguments as unknown as unknown[]);
+    // eslint-disable-next-line prefer-rest-params
+    return startStream(this, previous, arguments);
   };
   return true;
+}
+
+/** A server session's `'stream'` emit: `(stream, headers, flags, rawHeaders)`; the start hooks, then the handler in the stream's context. */
+function startStream(session: http2.Http2Session, emit: Emit, args: IArguments): boolean {
+  const stream = args[1] as http2.ServerHttp2Stream;
+  const start = registry.start;
+  for (let i = 0; i < start.length; i++) guard.call3('h2:start', HOOK_FAILED, undefined, start[i], stream, args[2] as http2.IncomingHttpHeaders, args[4]);
+  const hook = registry.emit[0];
+  if (hook === undefined) return emit.apply(session, args as unknown as unknown[]);
+  return hook(stream, emit, session, args);
 }
 
 /**
@@ -269,33 +287,59 @@ export function patchServerStream(stream: http2.ServerHttp2Stream): void {
   if (typeof proto.emit === 'function') {
     const previous = proto.emit as Emit;
     proto.emit = function emit(this: http2.ServerHttp2Stream, event: string | symbol) {
-      // eslint-disable-next-line prefer-rest-params
-      const args = arguments;
+      if (event === 'close') {
+        const close = registry.close;
+        for (let i = 0; i < close.length; i++) guard.call('h2:close', HOOK_FAILED, undefined, close[i], this, undefined);
+      }
       // An event nobody listens to needs no context (most of a stream's are internal).
       // Only an event someone added a listener for needs the context: Node's own listeners, there
       // on every stream from the start, do not (entering the context for them was a fifth of the
       // per-stream cost in bench:h2).
       const hook = registry.emit[0];
-      if (hook === undefined || this.listenerCount(event) <= (registry.baseListeners[event as string] ?? 0)) return previous.apply(this, args as unknown as unknown[]);
-      return hook(this, previous, this, args);
+      // eslint-disable-next-line prefer-rest-params
+      if (hook === undefined || this.listenerCount(event) <= (registry.baseListeners[event as string] ?? 0)) return previous.apply(this, arguments as unknown as unknown[]);
+      // eslint-disable-next-line prefer-rest-params
+      return hook(this, previous, this, arguments);
     };
   }
   if (found !== 3) logger.warn(`HTTP/2 servers: ${3 - found} of ServerHttp2Stream's respond methods were not found on this Node; their responses carry no echo`);
 }
 
 function patchedRespond(previous: Respond, at: 0 | 1): Respond {
+  if (at === 0) return patchedRespondHeadersFirst(previous);
+  // respondWithFD(fd, headers, options), respondWithFile(path, headers, options).
   return function respond(this: http2.ServerHttp2Stream): void {
     // eslint-disable-next-line prefer-rest-params
     const args = arguments as unknown as unknown[];
     const hooks = registry.respond;
     if (hooks.length > 0) {
-      let headers = args[at] as RespondHeaders;
-      for (let i = 0; i < hooks.length; i++) headers = guard.call('h2:respond', HOOK_FAILED, undefined, hooks[i], this, headers) ?? headers;
-      if (args.length <= at) return previous.apply(this, at === 0 ? [headers] : [args[0], headers]);
+      const headers = respondHeaders(this, args[at] as RespondHeaders, hooks);
+      if (args.length <= at) return previous.apply(this, [args[0], headers]);
       args[at] = headers;
     }
     return previous.apply(this, args);
   };
+}
+
+/** `respond(headers, options)`, every stream's: the arguments passed on as they are, no arguments object built. */
+function patchedRespondHeadersFirst(previous: Respond): Respond {
+  return function respond(this: http2.ServerHttp2Stream, headers?: unknown, options?: unknown): void {
+    const hooks = registry.respond;
+    // eslint-disable-next-line prefer-rest-params
+    if (hooks.length === 0) return previous.apply(this, arguments as unknown as unknown[]);
+    const sent = respondHeaders(this, headers as RespondHeaders, hooks);
+    if (arguments.length <= 1) return previous.call(this, sent);
+    if (arguments.length === 2) return previous.call(this, sent, options);
+    // eslint-disable-next-line prefer-rest-params
+    const args = Array.prototype.slice.call(arguments) as unknown[];
+    args[0] = sent;
+    return previous.apply(this, args);
+  };
+}
+
+function respondHeaders(stream: http2.ServerHttp2Stream, headers: RespondHeaders, hooks: readonly RespondHook[]): RespondHeaders {
+  for (let i = 0; i < hooks.length; i++) headers = guard.call('h2:respond', HOOK_FAILED, undefined, hooks[i], stream, headers) ?? headers;
+  return headers;
 }
 
 /**
@@ -303,10 +347,11 @@ function patchedRespond(previous: Respond, at: 0 | 1): Respond {
  * has: their events run without the stream's context. Called once, on the first stream.
  */
 export function recordBaseListeners(stream: http2.ServerHttp2Stream): void {
-  if (Object.keys(registry.baseListeners).length > 0) return;
+  if (registry.baseListenersRecorded) return;
   const base: Record<string, number> = {};
   for (const event of stream.eventNames()) if (typeof event === 'string') base[event] = stream.listenerCount(event);
   registry.baseListeners = base;
+  registry.baseListenersRecorded = true;
 }
 
 /** For tests: which patches were made (the server ones once a stream was seen). */

@@ -11,8 +11,12 @@
  *   limits (sdk-trace 2.12 keeps them in private `_spanLimits` fields). A span without the field
  *   reads as the spec's default, 128, said once through diag; test/internals/otel.test.ts fails
  *   loudly when the SDK in use no longer has it.
+ * - The API's context key of the active span (`SPAN_KEY`, not exported): `createContextKey` is
+ *   the `Symbol.for` of its description in every API 1.x, so the key is that symbol; checked once against
+ *   `trace.getSpan`. Without it (undefined) an HTTP/2 request's context is built with
+ *   `trace.setSpan`; test/internals/otel.test.ts fails loudly then.
  */
-import { diag, type Span, type SpanKind } from '@opentelemetry/api';
+import { diag, INVALID_SPAN_CONTEXT, ROOT_CONTEXT, trace, type Span, type SpanKind } from '@opentelemetry/api';
 
 /** The SDK span's fields we read; typed here so that neither SDK line is a dependency. */
 interface SdkSpanFields {
@@ -66,4 +70,13 @@ export function eventCountLimitOf(span: Span): number {
     diag.warn(`@rid/otel: cannot read the span event limit from this SDK's spans; bounding call events as if it were ${DEFAULT_EVENT_COUNT_LIMIT}`);
   }
   return DEFAULT_EVENT_COUNT_LIMIT;
+}
+
+/** The API's key of the active span in a context, or `undefined` when this API keeps it elsewhere. */
+export const SPAN_CONTEXT_KEY: symbol | undefined = probeSpanKey();
+
+function probeSpanKey(): symbol | undefined {
+  const key = Symbol.for('OpenTelemetry Context Key SPAN');
+  const span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+  return trace.getSpan(ROOT_CONTEXT.setValue(key, span)) === span ? key : undefined;
 }

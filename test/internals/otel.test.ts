@@ -2,7 +2,7 @@ import '../support/otel';
 import * as assert from 'node:assert/strict';
 import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
-import { eventCountLimitOf, hasLocalParent, kindOf, parentSpanIdOf, scopeNameOf } from '../../src/internals/otel';
+import { eventCountLimitOf, hasLocalParent, kindOf, parentSpanIdOf, scopeNameOf, SPAN_CONTEXT_KEY } from '../../src/internals/otel';
 
 // The SDK span fields this package reads beyond the API (internals/otel.ts). If the SDK in use
 // renames them, these fail loudly: the AWS capture and the SERVER-span stamp would go quiet.
@@ -54,6 +54,16 @@ describe('internals/otel: what is read beyond the OTel API', () => {
     } finally {
       span.end();
       usual.end();
+    }
+  });
+
+  it("finds the API's span context key (an HTTP/2 request's context is then one object; a fallback builds two BaseContexts per stream)", () => {
+    assert.equal(typeof SPAN_CONTEXT_KEY, 'symbol', 'Symbol.for(\'OpenTelemetry Context Key SPAN\') is not the key trace.getSpan reads on this API');
+    const span = tracer.startSpan('probe');
+    try {
+      assert.equal(trace.getSpan(ROOT_CONTEXT.setValue(SPAN_CONTEXT_KEY!, span)), span);
+    } finally {
+      span.end();
     }
   });
 });
