@@ -19,7 +19,7 @@ import { dirname } from 'node:path';
 import { appDir } from '../app-package';
 import { ReadableConsoleExporter } from './console-exporter';
 import { batchOptionsFromEnv } from './batch-options-env';
-import { DeferredExporter } from './deferred-exporter';
+import { DeferredExporter, MakeExporterOnFirstSpan } from './deferred-exporter';
 import { envSnapshot, withEnvAsIn } from './env-snapshot';
 import { warnEnv } from './env-warning';
 import { resolveOtlpTracesEndpoint, type OtlpProtocol } from './otlp-endpoint';
@@ -51,7 +51,8 @@ export function spanProcessorsFromEnv(env: NodeJS.ProcessEnv = process.env, warn
     if (name === 'console') processors.push(new SimpleSpanProcessor({ exporter: new ReadableConsoleExporter() }));
     else {
       const { exporter, endpoint } = otlpExporterFromEnv(env, warn);
-      processors.push(new BatchSpanProcessor({ exporter: watch ? watch(exporter, endpoint) : exporter, ...batchOptionsFromEnv(env, warn) }));
+      const batch = new BatchSpanProcessor({ exporter: watch ? watch(exporter, endpoint) : exporter, ...batchOptionsFromEnv(env, warn) });
+      processors.push(new MakeExporterOnFirstSpan(batch, exporter));
     }
   }
   return processors;
@@ -64,11 +65,11 @@ const OTLP_EXPORTERS: Record<OtlpProtocol, string> = {
 };
 
 /**
- * The OTLP exporter of the protocol, made at its first export (deferred-exporter.ts) from the
+ * The OTLP exporter of the protocol, made after the first span or at the first export (deferred-exporter.ts) from the
  * `OTEL_*` variables as they are now: it reads its endpoint, headers and timeout from
  * `process.env` itself. A missing exporter package still fails the start, as loading it did.
  */
-function otlpExporterFromEnv(env: NodeJS.ProcessEnv, warn: Warn): { exporter: SpanExporter; endpoint: string } {
+function otlpExporterFromEnv(env: NodeJS.ProcessEnv, warn: Warn): { exporter: DeferredExporter; endpoint: string } {
   const protocol = protocolFromEnv(env, warn);
   const { endpoint, rejected } = resolveOtlpTracesEndpoint(protocol, env, warn);
   // Told the endpoint only when we rejected a variable's: the exporter would read that one itself.

@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { InMemorySpanExporter, type SpanExporter } from '../support/sdk-compat';
-import { DeferredExporter } from '../../src/register/deferred-exporter';
+import { DeferredExporter, MakeExporterOnFirstSpan } from '../../src/register/deferred-exporter';
 import { envSnapshot, withEnvAsIn } from '../../src/register/env-snapshot';
 import { diagLines } from '../support/otel';
 
@@ -84,6 +84,38 @@ describe('register: the exporter made at its first export', () => {
     const lines = diagLines.slice(before).filter((l) => l.message.includes('could not load the span exporter'));
     assert.equal(lines.length, 1, JSON.stringify(diagLines.slice(before)));
     assert.match(lines[0].message, /Cannot find module x/);
+  });
+});
+
+describe('register: the exporter made once the first span has ended', () => {
+  it('is made in a later turn after the first span ends, with no export or flush, and once', async () => {
+    let made = 0;
+    const inMemory = new InMemorySpanExporter();
+    const deferred = new DeferredExporter(() => {
+      made++;
+      return inMemory;
+    });
+    // A schedule delay no test waits for: only the first span's end can make it.
+    const batch = new BatchSpanProcessor({ exporter: deferred, scheduledDelayMillis: 600_000 });
+    const provider = new TracerProvider({ spanProcessors: [new MakeExporterOnFirstSpan(batch, deferred)] });
+    const tracer = provider.getTracer('t');
+    const span = tracer.startSpan('first');
+    await new Promise((r) => setImmediate(r));
+    assert.equal(made, 0, 'a started span makes nothing');
+    span.end();
+    assert.equal(made, 0, 'not on the span end path itself');
+    await new Promise((r) => setImmediate(r));
+    assert.equal(made, 1);
+    tracer.startSpan('second').end();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(made, 1);
+    assert.equal(inMemory.getFinishedSpans().length, 0, 'the spans still wait for the batch');
+    await provider.forceFlush();
+    assert.deepEqual(
+      inMemory.getFinishedSpans().map((s) => s.name),
+      ['first', 'second'],
+    );
+    await provider.shutdown();
   });
 });
 
