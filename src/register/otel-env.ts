@@ -19,6 +19,8 @@ import { dirname } from 'node:path';
 import { appDir } from '../app-package';
 import { ReadableConsoleExporter } from './console-exporter';
 import { batchOptionsFromEnv } from './batch-options-env';
+import { DeferredExporter, MakeExporterOnFirstSpan } from './deferred-exporter';
+import { envSnapshot, withEnvAsIn } from './env-snapshot';
 import { warnEnv } from './env-warning';
 import { resolveOtlpTracesEndpoint, type OtlpProtocol } from './otlp-endpoint';
 import { RequestIdPropagator } from '../propagator';
@@ -49,24 +51,35 @@ export function spanProcessorsFromEnv(env: NodeJS.ProcessEnv = process.env, warn
     if (name === 'console') processors.push(new SimpleSpanProcessor({ exporter: new ReadableConsoleExporter() }));
     else {
       const { exporter, endpoint } = otlpExporterFromEnv(env, warn);
-      processors.push(new BatchSpanProcessor({ exporter: watch ? watch(exporter, endpoint) : exporter, ...batchOptionsFromEnv(env, warn) }));
+      const batch = new BatchSpanProcessor({ exporter: watch ? watch(exporter, endpoint) : exporter, ...batchOptionsFromEnv(env, warn) });
+      processors.push(new MakeExporterOnFirstSpan(batch, exporter));
     }
   }
   return processors;
 }
 
-function otlpExporterFromEnv(env: NodeJS.ProcessEnv, warn: Warn): { exporter: SpanExporter; endpoint: string } {
+const OTLP_EXPORTERS: Record<OtlpProtocol, string> = {
+  'http/protobuf': '@opentelemetry/exporter-trace-otlp-proto',
+  'http/json': '@opentelemetry/exporter-trace-otlp-http',
+  grpc: '@opentelemetry/exporter-trace-otlp-grpc',
+};
+
+/**
+ * The OTLP exporter of the protocol, made after the first span or at the first export (deferred-exporter.ts) from the
+ * `OTEL_*` variables as they are now: it reads its endpoint, headers and timeout from
+ * `process.env` itself. A missing exporter package still fails the start, as loading it did.
+ */
+function otlpExporterFromEnv(env: NodeJS.ProcessEnv, warn: Warn): { exporter: DeferredExporter; endpoint: string } {
   const protocol = protocolFromEnv(env, warn);
   const { endpoint, rejected } = resolveOtlpTracesEndpoint(protocol, env, warn);
   // Told the endpoint only when we rejected a variable's: the exporter would read that one itself.
   const config = rejected ? { url: endpoint } : undefined;
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  let exporter: SpanExporter;
-  if (protocol === 'grpc') exporter = new (require('@opentelemetry/exporter-trace-otlp-grpc').OTLPTraceExporter)(config);
-  else if (protocol === 'http/json') exporter = new (require('@opentelemetry/exporter-trace-otlp-http').OTLPTraceExporter)(config);
-  else exporter = new (require('@opentelemetry/exporter-trace-otlp-proto').OTLPTraceExporter)(config);
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  return { exporter, endpoint };
+  const exporterPath = require.resolve(OTLP_EXPORTERS[protocol]);
+  const atStart = envSnapshot('OTEL_');
+  const make = (): SpanExporter =>
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    withEnvAsIn(atStart, 'OTEL_', () => new (require(exporterPath) as { OTLPTraceExporter: new (config?: object) => SpanExporter }).OTLPTraceExporter(config));
+  return { exporter: new DeferredExporter(make), endpoint };
 }
 
 /**
