@@ -8,7 +8,8 @@ import { assignRequestIds, type RequestStartMessage } from './incoming/http-serv
 import { endStreamSpan, Http2ServerAdapter } from './incoming/http2-server';
 import { HTTP_SERVER_REQUEST_START } from './internals/channels';
 import { addOutgoingRequestHook, removeOutgoingRequestHook, type OutgoingRequestHook } from './internals/node-http';
-import { addClientHooks, addRespondHook, addStreamCloseHook, addStreamEmitHook, addStreamStartHook, removeClientHooks, removeRespondHook, removeStreamEmitHook, removeStreamStartHook } from './internals/node-http2';
+import { addClientHooks, addStreamStartHook, removeClientHooks, removeStreamStartHook } from './internals/node-http2';
+import { addRespondHook, addStreamCloseHook, addStreamEmitHook, removeRespondHook, removeStreamEmitHook } from './internals/node-http2-stream';
 import { addFetchRequestHook, fetchRequestHook, removeFetchRequestHook, type FetchRequestHook } from './outgoing/fetch';
 import { httpClientHook } from './outgoing/http-client';
 import { Http2ClientAdapter } from './outgoing/http2-client';

@@ -18,71 +18,10 @@
  */
 import * as http2 from 'node:http2';
 import { Duplex } from 'node:stream';
-import { HTTP2_HOOKS, sharedSlot } from '../cross-copy-keys';
-import { Guard, logger } from '../diag';
-import { HookRegistry } from '../hook-registry';
+import { logger } from '../diag';
+import { guard, HOOK_FAILED, registry, shared, type ClientRequestHook, type ClientStreamHook, type Emit, type Headers, type StreamStartHook } from './node-http2-registry';
 
-export type Headers = http2.OutgoingHttpHeaders;
-
-/** Runs inside `session.request(headers, options)`: returns the headers to send instead (a copy), or `undefined` to leave them. */
-export type ClientRequestHook = (session: http2.ClientHttp2Session, headers: Headers | undefined) => Headers | undefined;
-/** Runs after `session.request()` returned the stream, or threw (`stream` is `undefined` then). */
-export type ClientStreamHook = (stream: http2.ClientHttp2Stream | undefined, session: http2.ClientHttp2Session) => void;
-/** A respond call's headers: an object, Node's raw `[name, value, …]` list (Node 22.20+, 24), or none. */
-export type RespondHeaders = Headers | unknown[] | undefined;
-/** Runs inside `respond*()` of a server stream: returns the headers to send instead (a copy), or `undefined`. */
-export type RespondHook = (stream: http2.ServerHttp2Stream, headers: RespondHeaders) => RespondHeaders;
-/**
- * Wraps an emit that concerns a server stream (its session's `'stream'` event, and each event of
- * the stream itself): must run `emit.apply(self, args)` exactly once and return its result.
- * Passed apart, not as a closure, since it runs for every event.
- */
-export type StreamEmitHook = (stream: http2.ServerHttp2Stream, emit: Emit, self: unknown, args: IArguments) => boolean;
-/** Runs on a server session's `'stream'`, before any handler: Node's raw `[name, value, …]` list alone shows a repeated header. */
-export type StreamStartHook = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, rawHeaders: unknown) => void;
-/** Runs when a server stream emits `'close'`, before its listeners: no listener added per stream. */
-export type StreamCloseHook = (stream: http2.ServerHttp2Stream) => void;
-type Emit = (this: unknown, ...args: unknown[]) => boolean;
-
-const guard = new Guard();
-const HOOK_FAILED = 'an HTTP/2 hook failed; the stream goes on unchanged';
-
-// One patch per process, shared by every copy of this package: the hook lists (hook-registry.ts)
-// and the patch state live in one cross-copy slot (HTTP2_HOOKS, versioned: a later copy that
-// changes this shape takes a new key). Arrays, replaced on each change: iterating one per stream
-// allocates nothing, unlike a Set's iterator.
-interface Registry {
-  start: readonly StreamStartHook[];
-  request: readonly ClientRequestHook[];
-  stream: readonly ClientStreamHook[];
-  respond: readonly RespondHook[];
-  /** Only the first runs: each reads the stream's own context, so any one does. */
-  emit: readonly StreamEmitHook[];
-  close: readonly StreamCloseHook[];
-  clientPatched: boolean;
-  serverStreamPatched: boolean;
-  serverSessionPatched: boolean;
-  /** How many of respond, respondWithFD and respondWithFile were found and patched. */
-  respondMethods: number;
-  /** How many listeners each event of a server stream has before any handler runs (Node's and ours). */
-  baseListeners: Record<string, number>;
-  baseListenersRecorded: boolean;
-}
-const shared = new HookRegistry<Registry>(sharedSlot(HTTP2_HOOKS, () => ({
-  start: [],
-  request: [],
-  stream: [],
-  respond: [],
-  emit: [],
-  close: [],
-  clientPatched: false,
-  serverStreamPatched: false,
-  serverSessionPatched: false,
-  respondMethods: 0,
-  baseListeners: {},
-  baseListenersRecorded: false,
-})));
-const registry = shared.lists;
+export type { Headers, RespondHeaders, StreamCloseHook, StreamEmitHook, StreamStartHook } from './node-http2-registry';
 
 type RequestFn = (this: http2.ClientHttp2Session, headers?: Headers, options?: unknown) => http2.ClientHttp2Stream;
 
@@ -187,30 +126,6 @@ export function sessionFieldsFound(session: http2.ClientHttp2Session): boolean {
   return typeof authoritySymbol === 'symbol' && typeof protocolSymbol === 'symbol';
 }
 
-type Respond = (this: http2.ServerHttp2Stream, ...args: unknown[]) => void;
-
-export function addRespondHook(hook: RespondHook): void {
-  shared.add('respond', hook);
-}
-
-export function removeRespondHook(hook: RespondHook): void {
-  shared.remove('respond', hook);
-}
-
-/** Adds a stream emit hook. Only the first one runs: each reads the stream's own context, so any one does. */
-export function addStreamEmitHook(hook: StreamEmitHook): void {
-  shared.add('emit', hook);
-}
-
-export function removeStreamEmitHook(hook: StreamEmitHook): void {
-  shared.remove('emit', hook);
-}
-
-/** Adds a hook run on each server stream's `'close'` (once per function, however often added). */
-export function addStreamCloseHook(hook: StreamCloseHook): void {
-  if (!registry.close.includes(hook)) shared.add('close', hook);
-}
-
 /**
  * Adds a hook that starts each server stream, and patches `ServerHttp2Session.prototype.emit` (probed
  * once) to run it; false when the probe failed.
@@ -262,96 +177,6 @@ function startStream(session: http2.Http2Session, emit: Emit, args: IArguments):
   const hook = registry.emit[0];
   if (hook === undefined) return emit.apply(session, args as unknown as unknown[]);
   return hook(stream, emit, session, args);
-}
-
-/**
- * Patches the server stream's `respond`, `respondWithFD`, `respondWithFile` and `emit` from the
- * first stream seen: called from the session's `'stream'` emit, before any handler, so the first
- * stream gets them too.
- */
-export function patchServerStream(stream: http2.ServerHttp2Stream): void {
-  if (registry.serverStreamPatched) return;
-  registry.serverStreamPatched = true;
-  const proto = Object.getPrototypeOf(stream) as Record<string, unknown>;
-  let found = 0;
-  // The headers are the first argument of respond, the second of respondWithFD/respondWithFile.
-  for (const [name, at] of [['respond', 0], ['respondWithFD', 1], ['respondWithFile', 1]] as const) {
-    const previous = proto[name];
-    if (typeof previous !== 'function') continue;
-    found++;
-    proto[name] = patchedRespond(previous as Respond, at);
-  }
-  registry.respondMethods = found;
-  // The stream's own events (data, end, close…) come from the session's native callbacks: they
-  // run in the stream's context too, so listeners the handler adds see its request.
-  if (typeof proto.emit === 'function') {
-    const previous = proto.emit as Emit;
-    proto.emit = function emit(this: http2.ServerHttp2Stream, event: string | symbol) {
-      if (event === 'close') {
-        const close = registry.close;
-        for (let i = 0; i < close.length; i++) guard.call('h2:close', HOOK_FAILED, undefined, close[i], this, undefined);
-      }
-      // An event nobody listens to needs no context (most of a stream's are internal).
-      // Only an event someone added a listener for needs the context: Node's own listeners, there
-      // on every stream from the start, do not (entering the context for them was a fifth of the
-      // per-stream cost in bench:h2).
-      const hook = registry.emit[0];
-      // eslint-disable-next-line prefer-rest-params
-      if (hook === undefined || this.listenerCount(event) <= (registry.baseListeners[event as string] ?? 0)) return previous.apply(this, arguments as unknown as unknown[]);
-      // eslint-disable-next-line prefer-rest-params
-      return hook(this, previous, this, arguments);
-    };
-  }
-  if (found !== 3) logger.warn(`HTTP/2 servers: ${3 - found} of ServerHttp2Stream's respond methods were not found on this Node; their responses carry no echo`);
-}
-
-function patchedRespond(previous: Respond, at: 0 | 1): Respond {
-  if (at === 0) return patchedRespondHeadersFirst(previous);
-  // respondWithFD(fd, headers, options), respondWithFile(path, headers, options).
-  return function respond(this: http2.ServerHttp2Stream): void {
-    // eslint-disable-next-line prefer-rest-params
-    const args = arguments as unknown as unknown[];
-    const hooks = registry.respond;
-    if (hooks.length > 0) {
-      const headers = respondHeaders(this, args[at] as RespondHeaders, hooks);
-      if (args.length <= at) return previous.apply(this, [args[0], headers]);
-      args[at] = headers;
-    }
-    return previous.apply(this, args);
-  };
-}
-
-/** `respond(headers, options)`, every stream's: the arguments passed on as they are, no arguments object built. */
-function patchedRespondHeadersFirst(previous: Respond): Respond {
-  return function respond(this: http2.ServerHttp2Stream, headers?: unknown, options?: unknown): void {
-    const hooks = registry.respond;
-    // eslint-disable-next-line prefer-rest-params
-    if (hooks.length === 0) return previous.apply(this, arguments as unknown as unknown[]);
-    const sent = respondHeaders(this, headers as RespondHeaders, hooks);
-    if (arguments.length <= 1) return previous.call(this, sent);
-    if (arguments.length === 2) return previous.call(this, sent, options);
-    // eslint-disable-next-line prefer-rest-params
-    const args = Array.prototype.slice.call(arguments) as unknown[];
-    args[0] = sent;
-    return previous.apply(this, args);
-  };
-}
-
-function respondHeaders(stream: http2.ServerHttp2Stream, headers: RespondHeaders, hooks: readonly RespondHook[]): RespondHeaders {
-  for (let i = 0; i < hooks.length; i++) headers = guard.call('h2:respond', HOOK_FAILED, undefined, hooks[i], stream, headers) ?? headers;
-  return headers;
-}
-
-/**
- * Takes the listeners `stream` has now, before its handler runs, as the ones every server stream
- * has: their events run without the stream's context. Called once, on the first stream.
- */
-export function recordBaseListeners(stream: http2.ServerHttp2Stream): void {
-  if (registry.baseListenersRecorded) return;
-  const base: Record<string, number> = {};
-  for (const event of stream.eventNames()) if (typeof event === 'string') base[event] = stream.listenerCount(event);
-  registry.baseListeners = base;
-  registry.baseListenersRecorded = true;
 }
 
 /** For tests: which patches were made (the server ones once a stream was seen). */

@@ -5,6 +5,7 @@ import * as http2 from 'node:http2';
 import { SpanKind } from '@opentelemetry/api';
 import { InstrumentationBase } from '@opentelemetry/instrumentation';
 import { patches, sessionFieldsFound, targetOf } from '../../src/internals/node-http2';
+import { nodeEndListenerFound } from '../../src/internals/node-http2-stream';
 import { finishedSpans, waitForSpans } from '../support/otel';
 import { useTestScope } from '../support/scope';
 import { h2Connect, h2Once, startH2 } from '../support/h2';
@@ -119,6 +120,17 @@ describe('internals/node-http2 (the probes of node:http2 that fall back loudly)'
       await server.close();
     }
     assert.deepEqual({ respondMethods: patches().respondMethods, session: patches().session }, { respondMethods: 3, session: true });
+  });
+
+  it(`finds Node's own 'end' listener of a server stream (kMaybeDestroy) on this Node (${process.version})`, async () => {
+    scope.instrument();
+    const server = await startH2((s) => s.on('stream', (st) => (st.respond(), st.end())));
+    try {
+      await h2Once(server.url);
+    } finally {
+      await server.close();
+    }
+    assert.equal(nodeEndListenerFound(), true, "Http2Stream's kMaybeDestroy was not found: every stream's 'end' enters its context");
   });
 
   it('makes no spans of its own when another instrumentation makes HTTP/2 spans', async () => {
