@@ -113,23 +113,13 @@ describe('internals/node-http2 (the probes of node:http2 that fall back loudly)'
 
   it(`patches the server stream respond methods at the first stream on this Node (${process.version})`, async () => {
     scope.instrument();
-    const server = await startH2((s) => s.on('stream', (st) => (st.respond(), st.end())));
-    try {
-      await h2Once(server.url);
-    } finally {
-      await server.close();
-    }
+    await serveOneStream();
     assert.deepEqual({ respondMethods: patches().respondMethods, session: patches().session }, { respondMethods: 3, session: true });
   });
 
   it(`finds Node's own 'end' listener of a server stream (kMaybeDestroy) on this Node (${process.version})`, async () => {
     scope.instrument();
-    const server = await startH2((s) => s.on('stream', (st) => (st.respond(), st.end())));
-    try {
-      await h2Once(server.url);
-    } finally {
-      await server.close();
-    }
+    await serveOneStream();
     assert.equal(nodeEndListenerFound(), true, "Http2Stream's kMaybeDestroy was not found: every stream's 'end' enters its context");
   });
 
@@ -172,3 +162,13 @@ describe('internals/node-http2 (the probes of node:http2 that fall back loudly)'
     }
   });
 });
+
+/** One stream through a real h2c server: the server-side patches are made at the first stream. */
+async function serveOneStream(): Promise<void> {
+  const server = await startH2((s) => s.on('stream', (st) => (st.respond(), st.end())));
+  try {
+    await h2Once(server.url);
+  } finally {
+    await server.close();
+  }
+}
