@@ -29,8 +29,7 @@ import { context, ROOT_CONTEXT, SpanKind, trace, type Context, type Span } from 
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { ResponseIdCapture } from '../src/capture/response-id-capture';
-import { ATTR_AWS_REQUEST_ID } from '../src/capture/vendors/aws';
-import { ATTR_OPENAI_REQUEST_ID } from '../src/capture/vendors/openai';
+import { ATTR_AWS_REQUEST_ID, ATTR_OPENAI_REQUEST_ID } from '../src';
 import { median } from './lib/stats';
 
 const args = process.argv.slice(2);
