@@ -98,3 +98,13 @@ export async function startApp(
     },
   };
 }
+
+/** SIGKILLs `child` (its early-exit listeners removed) and resolves once it has exited. */
+export function killChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.removeAllListeners('exit');
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}

@@ -6,7 +6,7 @@
 import { fork } from 'node:child_process';
 import * as net from 'node:net';
 import { join } from 'node:path';
-import { ROOT } from './app-process';
+import { killChild, ROOT } from './app-process';
 
 /** A port nothing listens on (connections to it are refused), free to listen on later. */
 export async function freePort(): Promise<number> {
@@ -89,12 +89,6 @@ export async function startReceiverProcess(port = 0): Promise<ReceiverProcess> {
         await new Promise((r) => setTimeout(r, 100));
       }
     },
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.removeAllListeners('exit');
-        child.once('exit', () => resolve());
-        child.kill('SIGKILL');
-      }),
+    stop: () => killChild(child),
   };
 }
