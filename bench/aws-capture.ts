@@ -31,7 +31,8 @@ import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { ResponseIdCapture } from '../src/capture/response-id-capture';
 import { compileConfig } from '../src/config/compile-config';
 import { Guard } from '../src/diag';
-import { ATTR_AWS_REQUEST_ID } from '../src/vendors/aws';
+import { ATTR_AWS_REQUEST_ID } from '../src';
+// No longer exported (CHANGELOG): the attribute is the string `rid.openai.request_id`.
 import { ATTR_OPENAI_REQUEST_ID } from '../src/vendors/openai';
 import { median } from './lib/stats';
 

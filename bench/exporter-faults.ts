@@ -5,7 +5,7 @@
  *   npm run bench:exporter-faults                        # 40 rounds of 500 requests per case
  *   node -r ts-node/register/transpile-only bench/exporter-faults.ts --rounds 80 --round 500 --concurrency 4
  *
- * Three copies of test/hardening/fixtures/load-app.js run under `--require @rid/otel/register`:
+ * Three copies of bench/fixtures/load-app.js run under `--require @rid/otel/register`:
  * collector up (a receiver in its own process), refused (nothing listens on the port), hanging
  * (accepts, reads, never answers). They get the load in interleaved rounds, the order rotated every
  * round. Each round yields a median and a p90 latency per case; the fault/up ratio is taken per
@@ -13,18 +13,11 @@
  * limit. Exits 1 when a fault case is more than 10% slower than the up case, on the median or the
  * p90. The service's own CPU per request (process.cpuUsage()) is printed next to it.
  */
-import * as http from 'node:http';
-import { ensureBuilt, type ChildApp } from '../test/support/child-app';
-import {
-  appStats,
-  freePort,
-  median,
-  percentile,
-  round,
-  startHangingCollector,
-  startLoadApp,
-  startReceiverProcess,
-} from '../test/hardening/load';
+import type { ChildApp } from './lib/app-process';
+import { freePort, startHangingCollector, startReceiverProcess } from './lib/collectors';
+import { KeepAliveClient } from './lib/load';
+import { appStats, checkedRun, startLoadApp } from './lib/load-app';
+import { median, quantile } from './lib/stats';
 
 type Case = 'up' | 'refused' | 'hanging';
 const CASES: Case[] = ['up', 'refused', 'hanging'];
@@ -42,17 +35,16 @@ async function main(): Promise<void> {
   const rounds = option('rounds', 40);
   const perRound = option('round', 500);
   const concurrency = option('concurrency', 4);
-  ensureBuilt();
   const [receiver, refusedPort, hanging] = await Promise.all([startReceiverProcess(), freePort(), startHangingCollector()]);
   const endpoints: Record<Case, string> = { up: receiver.url, refused: `http://127.0.0.1:${refusedPort}`, hanging: hanging.url };
   const apps = {} as Record<Case, ChildApp>;
-  const agents = {} as Record<Case, http.Agent>;
+  const clients = {} as Record<Case, KeepAliveClient>;
   try {
     for (const c of CASES) {
       apps[c] = await startLoadApp({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoints[c] });
-      agents[c] = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+      clients[c] = new KeepAliveClient(apps[c].port, concurrency);
     }
-    for (const c of CASES) await round(`${apps[c].url}/`, 2000, concurrency, agents[c]);
+    for (const c of CASES) await checkedRun(clients[c], 2000);
     const cpu0 = {} as Record<Case, { cpu: number; served: number; heap: number }>;
     for (const c of CASES) {
       const s = await appStats(apps[c], true);
@@ -60,15 +52,17 @@ async function main(): Promise<void> {
     }
 
     const perRoundStats: Record<Case, { median: number; p90: number }[]> = { up: [], refused: [], hanging: [] };
+    // Latencies in milliseconds.
     const all: Record<Case, number[]> = { up: [], refused: [], hanging: [] };
     let failures = 0;
     for (let r = 0; r < rounds; r++) {
       for (let k = 0; k < CASES.length; k++) {
         const c = CASES[(r + k) % CASES.length];
-        const result = await round(`${apps[c].url}/`, perRound, concurrency, agents[c]);
+        const result = await checkedRun(clients[c], perRound);
         failures += result.failures.length;
-        perRoundStats[c].push({ median: median(result.latencies), p90: percentile(result.latencies, 90) });
-        all[c].push(...result.latencies);
+        const ms = Array.from(result.latenciesUs, (us) => us / 1000);
+        perRoundStats[c].push({ median: median(ms), p90: quantile(ms, 0.9) });
+        all[c].push(...ms);
       }
     }
 
@@ -78,7 +72,7 @@ async function main(): Promise<void> {
       const s = await appStats(apps[c], true);
       const cpu = (s.cpuMicros - cpu0[c].cpu) / (s.served - cpu0[c].served);
       console.log(
-        `${c.padEnd(8)} ${median(all[c]).toFixed(3).padStart(10)} ${percentile(all[c], 90).toFixed(3).padStart(8)} ${percentile(all[c], 99).toFixed(3).padStart(8)} ` +
+        `${c.padEnd(8)} ${median(all[c]).toFixed(3).padStart(10)} ${quantile(all[c], 0.9).toFixed(3).padStart(8)} ${quantile(all[c], 0.99).toFixed(3).padStart(8)} ` +
           `${cpu.toFixed(0).padStart(11)} ${`${(cpu0[c].heap / 2 ** 20).toFixed(1)}->${(s.heapUsed / 2 ** 20).toFixed(1)}`.padStart(14)} ${(s.rss / 2 ** 20).toFixed(0).padStart(7)}`,
       );
     }
@@ -99,7 +93,7 @@ async function main(): Promise<void> {
     if (failed) process.exitCode = 1;
   } finally {
     for (const c of CASES) {
-      agents[c]?.destroy();
+      clients[c]?.close();
       await apps[c]?.stop('SIGKILL');
     }
     await receiver.stop();

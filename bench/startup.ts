@@ -22,7 +22,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureBuilt, APPS, cleanEnv, ROOT } from '../test/support/child-app';
+import { cleanEnv, ensureBuilt, ROOT } from './lib/app-process';
 import { median, medianCI, round } from './lib/stats';
 
 const args = process.argv.slice(2);
@@ -32,7 +32,8 @@ const flag = (name: string, fallback: number): number => {
   return i === -1 ? fallback : Number(args[i + 1]);
 };
 const ROUNDS = flag('--rounds', SMOKE ? 3 : 30);
-const READY = join(__dirname, 'fixtures', 'ready.js');
+const FIXTURES = join(__dirname, 'fixtures');
+const READY = join(FIXTURES, 'ready.js');
 const OUT = join(__dirname, 'results', SMOKE ? 'smoke' : '', 'startup.json');
 
 /** An app folder with @rid/otel installed (a link to this repository) and nothing else. */
@@ -51,8 +52,8 @@ const VARIANTS = {
   bare: { cwd: APP, args: [] },
   rid: { cwd: APP, args: ['--require', '@rid/otel/register'] },
   auto: { cwd: APP, args: ['--require', AUTO_REGISTER] },
-  // test/fixtures/apps resolves auto-instrumentations-node from this repository's node_modules.
-  'rid+auto': { cwd: APPS, args: ['--require', '@rid/otel/register'] },
+  // bench/fixtures resolves auto-instrumentations-node from this repository's node_modules.
+  'rid+auto': { cwd: FIXTURES, args: ['--require', '@rid/otel/register'] },
 } as const;
 type Variant = keyof typeof VARIANTS;
 
@@ -86,7 +87,7 @@ function startOnce(variant: Variant): Promise<Sample> {
 }
 
 async function main(): Promise<void> {
-  ensureBuilt();
+  ensureBuilt(FIXTURES);
   const names = Object.keys(VARIANTS) as Variant[];
   const samples: Record<Variant, Sample[]> = { bare: [], rid: [], auto: [], 'rid+auto': [] };
   for (const v of names) await startOnce(v); // warm the file cache

@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { get } from './support/http';
 import { cleanEnv, ensureBuilt, ROOT } from './support/child-app';
-import { startOtlpReceiver } from './support/otlp-receiver';
+import { startOtlpReceiver } from '../bench/lib/otlp-receiver';
 
 const run = promisify(execFile);
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

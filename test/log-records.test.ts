@@ -14,7 +14,7 @@ import { getRequestId, RequestIdConfigError, RequestIdInstrumentation, RequestId
 import { APPS, cleanEnv, ensureBuilt, startApp, type ChildApp } from './support/child-app';
 import { get, startServer, type TestServer } from './support/http';
 import { sdkMajor } from './support/sdk-compat';
-import { startOtlpReceiver, type OtlpReceiver, type ReceivedLog } from './support/otlp-receiver';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedLog } from '../bench/lib/otlp-receiver';
 
 const run = promisify(execFile);
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

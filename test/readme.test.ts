@@ -30,7 +30,7 @@ import { builtinModules } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { APPS, ensureBuilt, ROOT, startApp } from './support/child-app';
 import { get } from './support/http';
-import { startOtlpReceiver } from './support/otlp-receiver';
+import { startOtlpReceiver } from '../bench/lib/otlp-receiver';
 
 interface Block {
   lang: string;

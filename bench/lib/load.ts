@@ -19,7 +19,12 @@ export interface LoadOptions {
   path?: string;
   /** Record the raw head of the first response (for sanity checks). */
   keepFirstHead?: boolean;
+  /** Checks every response: a string describes a failure, kept in `failures`. */
+  check?: ResponseCheck;
 }
+
+/** A response's head (status line and headers, without the final CRLFs) and body, as latin1: a failure's description, or undefined. */
+export type ResponseCheck = (head: string, body: string) => string | undefined;
 
 export interface LoadResult {
   requests: number;
@@ -28,6 +33,8 @@ export interface LoadResult {
   latenciesUs: Float64Array;
   non2xx: number;
   firstHead?: string;
+  /** What `check` said of the responses that failed it. */
+  failures: string[];
 }
 
 const HEAD_END = '\r\n\r\n';
@@ -55,7 +62,7 @@ export class KeepAliveClient {
   }
 
   /** Sends `requests` requests over the kept connections (opening the missing ones) and resolves when all are answered. */
-  run(options: { requests: number; timeoutMs: number; keepFirstHead?: boolean }): Promise<LoadResult> {
+  run(options: { requests: number; timeoutMs: number; keepFirstHead?: boolean; check?: ResponseCheck }): Promise<LoadResult> {
     if (this.active !== undefined) return Promise.reject(new Error('load: a run is already in progress'));
     const { requests, timeoutMs } = options;
     return new Promise((resolve, reject) => {
@@ -66,6 +73,8 @@ export class KeepAliveClient {
         non2xx: 0,
         keepFirstHead: options.keepFirstHead === true,
         firstHead: undefined,
+        check: options.check,
+        failures: [],
         latencies: new Float64Array(requests),
         t0: process.hrtime.bigint(),
         timer: setTimeout(() => this.finish(new Error(`load: ${run.done}/${requests} responses after ${timeoutMs} ms`)), timeoutMs),
@@ -119,6 +128,10 @@ export class KeepAliveClient {
       if (c.buffer.length < total) return;
       if (c.buffer.charCodeAt(9) !== 0x32 /* 2xx */) run.non2xx++;
       if (run.keepFirstHead && run.firstHead === undefined) run.firstHead = c.buffer.slice(0, end);
+      if (run.check !== undefined) {
+        const failure = run.check(c.buffer.slice(0, end), c.buffer.slice(end + HEAD_END.length, total));
+        if (failure !== undefined) run.failures.push(failure);
+      }
       c.buffer = c.buffer.slice(total);
       run.latencies[c.slot] = Number(process.hrtime.bigint() - c.startedAt) / 1e3;
       c.slot = -1;
@@ -130,7 +143,7 @@ export class KeepAliveClient {
   private finish(err?: Error): void {
     const run = this.active;
     this.active = undefined;
-    endRun<Run, LoadResult>(run, err, () => this.close(), (r) => ({ latenciesUs: r.latencies, non2xx: r.non2xx, firstHead: r.firstHead }));
+    endRun<Run, LoadResult>(run, err, () => this.close(), (r) => ({ latenciesUs: r.latencies, non2xx: r.non2xx, firstHead: r.firstHead, failures: r.failures }));
   }
 }
 
@@ -150,6 +163,8 @@ interface Run {
   non2xx: number;
   keepFirstHead: boolean;
   firstHead: string | undefined;
+  check: ResponseCheck | undefined;
+  failures: string[];
   latencies: Float64Array;
   t0: bigint;
   timer: NodeJS.Timeout;

@@ -11,21 +11,12 @@
  */
 import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
-import { ensureBuilt, type ChildApp } from '../support/child-app';
-import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver';
-import {
-  appStats,
-  freePort,
-  median,
-  percentile,
-  round,
-  startHangingCollector,
-  startLoadApp,
-  startReceiverProcess,
-  timedGet,
-  type AppStats,
-  type ReceiverProcess,
-} from './load';
+import type { ChildApp } from '../../bench/lib/app-process';
+import { freePort, startHangingCollector, startReceiverProcess, type ReceiverProcess } from '../../bench/lib/collectors';
+import { KeepAliveClient } from '../../bench/lib/load';
+import { appStats, checkedRun, startLoadApp, timedGet, type AppStats } from '../../bench/lib/load-app';
+import { startOtlpReceiver, type OtlpReceiver } from '../../bench/lib/otlp-receiver';
+import { median, quantile } from '../../bench/lib/stats';
 
 const REQUESTS = 10_000;
 const ROUND = 500;
@@ -41,10 +32,10 @@ describe('hardening: exporter faults under load (child processes)', function () 
   let hanging: Awaited<ReturnType<typeof startHangingCollector>>;
   const apps = {} as Record<Case, ChildApp>;
   const agents = {} as Record<Case, http.Agent>;
+  const clients = {} as Record<Case, KeepAliveClient>;
   const comeBack: OtlpReceiver[] = [];
 
   before(async () => {
-    ensureBuilt();
     [upReceiver, refusedPort, hanging] = await Promise.all([startReceiverProcess(), freePort(), startHangingCollector()]);
     const endpoints: Record<Case, string> = { up: upReceiver.url, refused: `http://127.0.0.1:${refusedPort}`, hanging: hanging.url };
     await Promise.all(
@@ -52,12 +43,14 @@ describe('hardening: exporter faults under load (child processes)', function () 
         // The batch delay is shortened only so that the come-back checks below need not wait 5 s.
         apps[c] = await startLoadApp({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoints[c], OTEL_BSP_SCHEDULE_DELAY: '200' });
         agents[c] = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+        clients[c] = new KeepAliveClient(apps[c].port, CONCURRENCY);
       }),
     );
   });
   after(async () => {
     for (const c of CASES) {
       agents[c]?.destroy();
+      clients[c]?.close();
       await apps[c]?.stop('SIGKILL');
     }
     await upReceiver?.stop();
@@ -66,10 +59,11 @@ describe('hardening: exporter faults under load (child processes)', function () 
   });
 
   it(`${REQUESTS.toLocaleString('en-US')} requests each with the collector up, refusing, hanging: no error, latency as with it up, bounded memory`, async () => {
+    // Milliseconds.
     const latencies: Record<Case, number[]> = { up: [], refused: [], hanging: [] };
     const failures: string[] = [];
     // Warm-up: JIT, connection set-up, first exports.
-    for (const c of CASES) failures.push(...(await round(`${apps[c].url}/`, 500, CONCURRENCY, agents[c])).failures);
+    for (const c of CASES) failures.push(...(await checkedRun(clients[c], 500)).failures);
     const before = {} as Record<Case, AppStats>;
     for (const c of CASES) before[c] = await appStats(apps[c], true);
 
@@ -77,8 +71,8 @@ describe('hardening: exporter faults under load (child processes)', function () 
       // Rotate the order every round so no case always runs first or last.
       for (let k = 0; k < CASES.length; k++) {
         const c = CASES[(r + k) % CASES.length];
-        const result = await round(`${apps[c].url}/`, ROUND, CONCURRENCY, agents[c]);
-        latencies[c].push(...result.latencies);
+        const result = await checkedRun(clients[c], ROUND);
+        for (const us of result.latenciesUs) latencies[c].push(us / 1000);
         failures.push(...result.failures.map((f) => `${c}: ${f}`));
       }
     }
@@ -89,8 +83,8 @@ describe('hardening: exporter faults under load (child processes)', function () 
       const growth = (after[c].heapUsed - before[c].heapUsed) / MB;
       const cpu = (after[c].cpuMicros - before[c].cpuMicros) / (after[c].served - before[c].served);
       return (
-        `${c.padEnd(8)} median ${median(latencies[c]).toFixed(3)} ms, p90 ${percentile(latencies[c], 90).toFixed(3)} ms, ` +
-        `p99 ${percentile(latencies[c], 99).toFixed(3)} ms; CPU ${cpu.toFixed(0)} us/request; ` +
+        `${c.padEnd(8)} median ${median(latencies[c]).toFixed(3)} ms, p90 ${quantile(latencies[c], 0.9).toFixed(3)} ms, ` +
+        `p99 ${quantile(latencies[c], 0.99).toFixed(3)} ms; CPU ${cpu.toFixed(0)} us/request; ` +
         `heap after GC ${(before[c].heapUsed / MB).toFixed(1)} -> ${(after[c].heapUsed / MB).toFixed(1)} MB (${growth >= 0 ? '+' : ''}${growth.toFixed(1)}), ` +
         `rss ${(after[c].rss / MB).toFixed(0)} MB`
       );
@@ -114,8 +108,8 @@ describe('hardening: exporter faults under load (child processes)', function () 
         ['median', 50],
         ['p90', 90],
       ] as const) {
-        const fault = percentile(latencies[c], p);
-        const up = percentile(latencies.up, p);
+        const fault = quantile(latencies[c], p / 100);
+        const up = quantile(latencies.up, p / 100);
         assert.ok(fault <= up * 1.5 + 0.5, `${c}: ${name} ${fault.toFixed(3)} ms against ${up.toFixed(3)} ms with the collector up`);
       }
     }

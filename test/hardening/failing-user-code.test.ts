@@ -10,7 +10,8 @@ import * as http from 'node:http';
 import { getRequestId, RequestIdInstrumentation, type RequestIdInstrumentationConfig } from '../../src';
 import { startServer, type TestServer } from '../support/http';
 import { diagLines, resetSpans } from '../support/otel';
-import { pool, untraced } from './raw-http';
+import { untraced } from '../../bench/lib/untraced';
+import { pool } from '../support/raw-http';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const N = 1000;

@@ -17,7 +17,8 @@ import type { ReadableSpan } from '../support/sdk-compat';
 import { getRequestId, RequestIdInstrumentation } from '../../src';
 import { startServer, type TestServer } from '../support/http';
 import { diagLines, finishedSpans, resetSpans } from '../support/otel';
-import { headerValues, pool, RawConnection, untraced } from './raw-http';
+import { untraced } from '../../bench/lib/untraced';
+import { headerValues, pool, RawConnection } from '../support/raw-http';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

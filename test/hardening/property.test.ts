@@ -26,8 +26,9 @@ import { DEFAULT_VALIDATION, getRequestId, RequestIdInstrumentation } from '../.
 import { DEFAULT_POLICY, isAcceptable, makeSafe, ORIGINAL_MAX_LENGTH } from '../../src/config/validation';
 import { startServer, type TestServer } from '../support/http';
 import { diagLines, exporter } from '../support/otel';
-import { startPlainServer, type PlainServer } from './plain-server';
-import { headerValues, RawConnection, untraced, type RawResponse } from './raw-http';
+import { untraced } from '../../bench/lib/untraced';
+import { startPlainServer, type PlainServer } from '../support/plain-server';
+import { headerValues, RawConnection, type RawResponse } from '../support/raw-http';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const BATCH = 50;

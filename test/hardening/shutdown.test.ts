@@ -8,16 +8,15 @@
  */
 import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
-import { ensureBuilt, type ChildApp } from '../support/child-app';
-import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver';
-import { startLoadApp, timedGet } from './load';
+import type { ChildApp } from '../../bench/lib/app-process';
+import { startLoadApp, timedGet } from '../../bench/lib/load-app';
+import { startOtlpReceiver, type OtlpReceiver } from '../../bench/lib/otlp-receiver';
 
 describe('hardening: SIGTERM under load (child process, spans counted at a local receiver)', function () {
   this.timeout(60_000);
   let receiver: OtlpReceiver;
   let app: ChildApp | undefined;
 
-  before(() => ensureBuilt());
   beforeEach(async () => {
     receiver = await startOtlpReceiver();
   });

@@ -13,7 +13,7 @@ import { getRequestId, RequestIdInstrumentation, type TrustIncoming } from '../.
 import { ensureBuilt, startApp, type ChildApp } from '../support/child-app';
 import { get } from '../support/http';
 import { resetSpans, waitForSpans } from '../support/otel';
-import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver';
+import { startOtlpReceiver, type OtlpReceiver } from '../../bench/lib/otlp-receiver';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

@@ -8,7 +8,7 @@ import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { ATTR_AWS_REQUEST_ID, AWS_CALL_EVENT, getRequestId, runWithRequestId, type RequestIdInstrumentation } from '../../src';
 import { ensureBuilt, startApp, type ChildApp } from '../support/child-app';
 import { get } from '../support/http';
-import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver';
+import { startOtlpReceiver, type OtlpReceiver } from '../../bench/lib/otlp-receiver';
 import { finishedSpans, waitForSpans } from '../support/otel';
 import type { ReadableSpan } from '../support/sdk-compat';
 import { loadSecondCopy } from '../support/second-copy';

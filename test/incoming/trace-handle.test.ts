@@ -12,7 +12,7 @@ import { RequestIdTraceIdGenerator, withRequestId } from '../../src';
 import { useTestScope } from '../support/scope';
 import { get as tracedGet, startServer, type TestServer } from '../support/http';
 import { h2Once as tracedH2Once, startH2, type H2TestServer } from '../support/h2';
-import { untraced } from '../hardening/raw-http';
+import { untraced } from '../../bench/lib/untraced';
 
 // The test's own client calls make no CLIENT span: its traceparent would be the incoming trace context.
 const get = (...args: Parameters<typeof tracedGet>) => untraced(() => tracedGet(...args));

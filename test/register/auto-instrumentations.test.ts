@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import { get } from '../support/http';
 import { ensureBuilt, startApp, type ChildApp } from '../support/child-app';
-import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../bench/lib/otlp-receiver';
 
 describe('@rid/otel/register with @opentelemetry/auto-instrumentations-node installed', function () {
   this.timeout(60_000);

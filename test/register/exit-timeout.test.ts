@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { get, startServer } from '../support/http';
 import { ensureBuilt, startApp, type ChildApp } from '../support/child-app';
-import { freePort } from '../hardening/load';
+import { freePort } from '../../bench/lib/collectors';
 
 describe('exits bounded by the shutdown timeout under @rid/otel/register (child processes)', function () {
   this.timeout(60000);

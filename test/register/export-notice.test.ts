@@ -6,8 +6,8 @@
 import * as assert from 'node:assert/strict';
 import { get } from '../support/http';
 import { ensureBuilt, startApp, type ChildApp } from '../support/child-app';
-import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver';
-import { freePort } from '../hardening/load';
+import { startOtlpReceiver, type OtlpReceiver } from '../../bench/lib/otlp-receiver';
+import { freePort } from '../../bench/lib/collectors';
 
 const NOTICE = 'spans are not reaching';
 

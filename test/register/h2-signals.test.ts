@@ -5,7 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { ensureBuilt, startApp, type ChildApp } from '../support/child-app';
-import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver';
+import { startOtlpReceiver, type OtlpReceiver } from '../../bench/lib/otlp-receiver';
 import { h2Connect, h2Request } from '../support/h2';
 
 describe('SIGTERM drains HTTP/2 servers under @rid/otel/register (child process, local OTLP receiver)', function () {

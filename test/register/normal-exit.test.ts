@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { ensureBuilt, startApp, type ChildApp } from '../support/child-app';
-import { startOtlpReceiver } from '../support/otlp-receiver';
+import { startOtlpReceiver } from '../../bench/lib/otlp-receiver';
 
 /**
  * A normal exit (the event loop empties) under @rid/otel/register: the app's own beforeExit

@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import { get } from '../support/http';
 import { ensureBuilt, startApp, type ChildApp } from '../support/child-app';
-import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver';
+import { startOtlpReceiver, type OtlpReceiver } from '../../bench/lib/otlp-receiver';
 
 // register's shutdown waits 5 s at most (RID_SHUTDOWN_TIMEOUT_MS); a flush that loops never ends.
 const EXIT_BOUND_MS = 8000;

@@ -11,7 +11,7 @@ import { DiagLogLevel } from '@opentelemetry/api';
 import fc from 'fast-check';
 import { ensureBuilt, startApp } from '../support/child-app';
 import { get } from '../support/http';
-import { startOtlpReceiver } from '../support/otlp-receiver';
+import { startOtlpReceiver } from '../../bench/lib/otlp-receiver';
 import { batchOptionsFromEnv, DEFAULT_MAX_EXPORT_BATCH_SIZE, DEFAULT_MAX_QUEUE_SIZE } from '../../src/register/batch-options-env';
 import { MAX_TIMER_MS } from '../../src/register/env-integer';
 import { logLevelFromEnv } from '../../src/register/log-level-env';

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import { get } from '../support/http';
 import { ensureBuilt, startApp, type ChildApp } from '../support/child-app';
-import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver';
+import { startOtlpReceiver, type OtlpReceiver } from '../../bench/lib/otlp-receiver';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

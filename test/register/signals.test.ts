@@ -7,8 +7,8 @@
 import * as assert from 'node:assert/strict';
 import { get, startServer } from '../support/http';
 import { ensureBuilt, startApp, type ChildApp } from '../support/child-app';
-import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver';
-import { freePort } from '../hardening/load';
+import { startOtlpReceiver, type OtlpReceiver } from '../../bench/lib/otlp-receiver';
+import { freePort } from '../../bench/lib/collectors';
 
 type Exit = { code: number | null; signal: NodeJS.Signals | null };
 

@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { get } from '../support/http';
 import { ensureBuilt, startApp, type ChildApp } from '../support/child-app';
-import { startOtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver';
+import { startOtlpReceiver, type ReceivedSpan } from '../../bench/lib/otlp-receiver';
 
 describe('@rid/otel/register: what it loads at start-up', function () {
   this.timeout(30_000);

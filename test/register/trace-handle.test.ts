@@ -2,9 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import { get as tracedGet } from '../support/http';
 import { h2Once as tracedH2Once } from '../support/h2';
-import { untraced } from '../hardening/raw-http';
+import { untraced } from '../../bench/lib/untraced';
 import { ensureBuilt, startApp, type ChildApp } from '../support/child-app';
-import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver';
+import { startOtlpReceiver, type OtlpReceiver } from '../../bench/lib/otlp-receiver';
 
 const HEX32 = /^[0-9a-f]{32}$/;
 const REGISTER = ['--require', '@rid/otel/register'];

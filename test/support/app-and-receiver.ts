@@ -1,5 +1,5 @@
 import { ensureBuilt, type ChildApp } from './child-app';
-import { startOtlpReceiver, type OtlpReceiver } from './otlp-receiver';
+import { startOtlpReceiver, type OtlpReceiver } from '../../bench/lib/otlp-receiver';
 
 export interface AppAndReceiver {
   /** A fresh local OTLP receiver for each test. */

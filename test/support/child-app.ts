@@ -1,96 +1,21 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync } from 'node:fs';
+/** The apps of test/fixtures/apps in child processes (bench/lib/app-process.ts, with that folder as their home). */
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { ensureBuilt as ensureBuiltIn, ROOT, startApp as startIn, type ChildApp } from '../../bench/lib/app-process';
 
-export const ROOT = join(__dirname, '..', '..');
+export { cleanEnv, ROOT, type ChildApp } from '../../bench/lib/app-process';
 export const APPS = join(ROOT, 'test', 'fixtures', 'apps');
 
-export interface ChildApp {
-  child: ChildProcess;
-  url: string;
-  port: number;
-  /** Parsed JSON lines the app printed. */
-  messages: Record<string, unknown>[];
-  stdout: string[];
-  stderr: string[];
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/**
- * The apps see this package as an installed dependency (a node_modules link to the repository,
- * as `npm link` makes). `npm test` builds first; a single-file mocha run builds here when the
- * build is stale.
- */
+/** The build is fresh and test/fixtures/apps resolves `@rid/otel` to this repository. */
 export function ensureBuilt(): void {
-  const link = join(APPS, 'node_modules', '@rid', 'otel');
-  if (!existsSync(link)) {
-    mkdirSync(join(APPS, 'node_modules', '@rid'), { recursive: true });
-    symlinkSync(ROOT, link, 'dir');
-  }
-  const built = join(ROOT, 'build', 'src', 'register.js');
-  const newestSource = Math.max(...readdirSync(join(ROOT, 'src'), { recursive: true }).map((f) => statSync(join(ROOT, 'src', String(f))).mtimeMs));
-  if (existsSync(built) && statSync(built).mtimeMs >= newestSource) return;
-  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
+  ensureBuiltIn(APPS);
 }
 
-/** An environment without the runner's own OTEL_* and RID_* settings. */
-export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OTEL_') && !k.startsWith('RID_')) env[k] = v;
-  return { ...env, ...extra };
-}
-
-/**
- * Starts `node <nodeArgs> <script>` in test/fixtures/apps (or `cwd`, a folder below it), as a user
- * would start their app with the package installed; resolves once the app prints `{"listening": port}`.
- * With `ownProcessGroup`, the app and the processes it starts are a process group of their own.
- */
-export async function startApp(
+/** `node <nodeArgs> <script>` in test/fixtures/apps (or `options.cwd`, a folder below it); see bench/lib/app-process.ts. */
+export function startApp(
   nodeArgs: string[],
   script: string,
   env: Record<string, string>,
   options: { cwd?: string; ownProcessGroup?: boolean } = {},
 ): Promise<ChildApp> {
-  const child = spawn(process.execPath, [...nodeArgs, script], {
-    cwd: options.cwd ?? APPS,
-    env: cleanEnv(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // A group of its own, which `process.kill(-pid, signal)` signals as a terminal's Ctrl-C does.
-    detached: options.ownProcessGroup === true,
-  });
-  const messages: Record<string, unknown>[] = [];
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(line));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const port = await new Promise<number>((resolve, reject) => {
-    void exited.then(({ code }) => reject(new Error(`app exited early (${code}): ${stderr.join('\n')}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      stdout.push(line);
-      try {
-        const message = JSON.parse(line);
-        messages.push(message);
-        if (message.listening) resolve(message.listening);
-      } catch {
-        // not JSON: a console exporter line or the app's own output
-      }
-    });
-  });
-  return {
-    child,
-    port,
-    url: `http://127.0.0.1:${port}`,
-    messages,
-    stdout,
-    stderr,
-    exited,
-    stop: (signal = 'SIGTERM') => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
-  };
+  return startIn(nodeArgs, script, env, { ...options, cwd: options.cwd ?? APPS });
 }

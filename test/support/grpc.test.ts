@@ -1,6 +1,6 @@
-/** The grpc-js fixture (test/support/grpc.ts): a real server and client, no .proto, no instrumentation. */
+/** The grpc-js fixture (grpc.ts): a real server and client, no .proto, no instrumentation. Not in the main suite (npm run test:support): test/http2/grpc.test.ts fails loudly when the fixture breaks. */
 import * as assert from 'node:assert/strict';
-import { startGrpc, type GrpcFixture } from '../support/grpc';
+import { startGrpc, type GrpcFixture } from './grpc';
 
 describe('grpc-js fixture', () => {
   let fx: GrpcFixture;

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { killChild } from '../../bench/lib/app-process';
 
 const SCRIPT = `
 const http = require('node:http');
@@ -25,12 +26,6 @@ export async function startPlainServer(): Promise<PlainServer> {
   });
   return {
     port,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.removeAllListeners('exit');
-        child.once('exit', () => resolve());
-        child.kill('SIGKILL');
-      }),
+    stop: () => killChild(child),
   };
 }

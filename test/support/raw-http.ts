@@ -5,16 +5,6 @@
  * Content-Length body, or a body up to the close.
  */
 import * as net from 'node:net';
-import { context, ROOT_CONTEXT } from '@opentelemetry/api';
-import { suppressTracing } from '@opentelemetry/core';
-
-/**
- * Runs a test's own client calls with tracing suppressed: the load generator is not the system
- * under test, and its CLIENT spans would only fill the shared in-memory exporter and cost CPU.
- */
-export function untraced<T>(fn: () => T): T {
-  return context.with(suppressTracing(ROOT_CONTEXT), fn);
-}
 
 export interface RawResponse {
   status: number;
