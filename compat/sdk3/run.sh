@@ -51,7 +51,7 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/rid-otel-sdk3-node$LINE.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 cd "$ROOT"
 # Everything the suite reads: src, test (fixtures, apps), examples, bench, scripts, configs, package.json, README.md and docs/ and the files they link.
-git ls-files -z --cached --others --exclude-standard -- src test examples bench scripts docs compat/sdk3/run.sh compat/README.md README.md SECURITY.md LICENSE package.json tsconfig.json tsconfig.build.json .mocharc.json \
+git ls-files -z --cached --others --exclude-standard -- src test examples bench scripts docs compat/sdk3/run.sh compat/README.md README.md CHANGELOG.md SECURITY.md LICENSE package.json tsconfig.json tsconfig.build.json .mocharc.json \
   | while IFS= read -r -d '' f; do [ -f "$f" ] && printf '%s\0' "$f"; done \
   | grep -zv '/node_modules/' \
   | xargs -0 cp --parents -t "$WORK"
