@@ -6,6 +6,7 @@ import { Guard } from './diag';
 import { attachAll, channelAttachment, detachAll, hookAttachment, type Attachment } from './hook-registry';
 import { assignRequestIds, type RequestStartMessage } from './incoming/http-server';
 import { endStreamSpan, Http2ServerAdapter } from './incoming/http2-server';
+import { lambdaHandlerDefinitions } from './incoming/lambda-handler-file';
 import { HTTP_SERVER_REQUEST_START } from './internals/channels';
 import { addOutgoingRequestHook, removeOutgoingRequestHook, type OutgoingRequestHook } from './internals/node-http';
 import { addClientHooks, addStreamStartHook, removeClientHooks, removeStreamStartHook } from './internals/node-http2';
@@ -76,8 +77,9 @@ export class RequestIdInstrumentation extends InstrumentationBase<RequestIdInstr
     if (this.hooks !== undefined) this.applyCapture();
   }
 
+  /** In AWS Lambda, the function's handler module: each invocation gets its ID (incoming/lambda-invocation.ts). */
   protected init(): InstrumentationNodeModuleDefinition[] {
-    return [];
+    return lambdaHandlerDefinitions(() => (this.hooks === undefined ? undefined : { config: this.compiled, guard: this.guard }));
   }
 
   override enable(): void {

@@ -56,8 +56,35 @@ export interface Http2IncomingRequest {
   readonly stream: ServerHttp2Stream;
 }
 
-/** The request a hook receives: an `http`/`https` `IncomingMessage`, or an HTTP/2 request. */
-export type IncomingRequest = IncomingMessage | Http2IncomingRequest;
+/** Where an HTTP request reached a Lambda function from. */
+export type LambdaHttpSource = 'api-gateway-rest' | 'api-gateway-http' | 'function-url' | 'alb';
+
+/**
+ * An HTTP request that reached a Lambda function through API Gateway, an ALB or a function URL, as
+ * the hooks see it. Tell it apart with `'lambdaEvent' in request`.
+ */
+export interface LambdaIncomingRequest {
+  readonly source: LambdaHttpSource;
+  /** From the event's `protocol` (`'HTTP/1.1'` → `'1.1'`), else `'1.1'`. */
+  readonly httpVersion: string;
+  readonly method: string;
+  /** The path, with the query string. */
+  readonly url: string;
+  /** The request headers, names in lower case; a repeated header (`multiValueHeaders`) is an array. */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /**
+   * `remoteAddress` is the client's address as the front door saw it (what `trustIncoming`
+   * checks): API Gateway's `requestContext.identity.sourceIp` (REST) or
+   * `requestContext.http.sourceIp` (HTTP API, function URL); behind an ALB, the last
+   * `X-Forwarded-For` entry, the one the ALB appended.
+   */
+  readonly socket: { readonly remoteAddress: string | undefined };
+  /** The invocation's event, as the handler receives it. */
+  readonly lambdaEvent: unknown;
+}
+
+/** The request a hook receives: an `http`/`https` `IncomingMessage`, an HTTP/2 request, or a Lambda HTTP event. */
+export type IncomingRequest = IncomingMessage | Http2IncomingRequest | LambdaIncomingRequest;
 
 /**
  * A hook on a request. Written as a method so that a hook typed on `IncomingMessage` alone, as

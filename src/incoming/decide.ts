@@ -76,7 +76,7 @@ function applyRule<Req extends IncomingRequest, Res>(
  * literal and a keyed store whose key is the same string every time. Every field is present from
  * the start, so the state's shape never changes when the span and context are filled in.
  */
-function newState(id: string, rule: CompiledRule): RequestIdState {
+export function newState(id: string, rule: CompiledRule): RequestIdState {
   const byHeader: Record<string, string> = {};
   byHeader[rule.headerKey] = id;
   const attributes: Record<string, string> = {};

@@ -66,7 +66,7 @@ export function startFromEnv(env: NodeJS.ProcessEnv = process.env, warn: Warn = 
   // Before any InstrumentationBase exists: the first one hooks `require` (require-in-the-middle),
   // whose cache would then keep the unpatched `http` that loading auto-instrumentations-node's 40
   // packages requires, and HttpInstrumentation would never patch it.
-  const others = autoInstrumentations() ?? httpAndFetchInstrumentations();
+  const others = autoInstrumentations() ?? httpAndFetchInstrumentations(env, warn);
   const instrumentation = new RequestIdInstrumentation(config);
   // Spans that go nowhere are said once on stderr, unless every OTel message is silenced.
   const tell = env.OTEL_LOG_LEVEL?.trim().toLowerCase() === 'none' ? undefined : warn;
@@ -117,6 +117,9 @@ function startNodeSdk(options: TracingSdkOptions, env: NodeJS.ProcessEnv, attrib
     logRecordProcessors: env.OTEL_LOGS_EXPORTER ? logRecordProcessorsWithRequestId(attributeName) : [],
   });
   sdk.start();
+  // NodeSDK gives its instrumentations the tracer provider before it has one: the proxy's no-op
+  // delegate, which instrumentation-aws-lambda keeps for its flush. The provider, now that it exists.
+  for (const instrumentation of options.instrumentations) instrumentation.setTracerProvider(trace.getTracerProvider());
   const delegate = (trace.getTracerProvider() as ProxyTracerProvider).getDelegate() as { forceFlush?: () => Promise<void> };
   return { forceFlush: () => delegate.forceFlush?.() ?? Promise.resolve(), shutdown: () => sdk.shutdown() };
 }
@@ -127,11 +130,30 @@ function startNodeSdk(options: TracingSdkOptions, env: NodeJS.ProcessEnv, attrib
  * bring a second copy beside instrumentation-http 0.301's (docs/dependencies.md). Without it,
  * fetch calls still carry the request ID and vendor IDs get spans of ours.
  */
-function httpAndFetchInstrumentations(): Instrumentation[] {
+function httpAndFetchInstrumentations(env: NodeJS.ProcessEnv, warn: Warn): Instrumentation[] {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
   const undici = loadOptional<typeof import('@opentelemetry/instrumentation-undici')>('@opentelemetry/instrumentation-undici');
-  return undici === undefined ? [new HttpInstrumentation()] : [new HttpInstrumentation(), new undici.UndiciInstrumentation()];
+  const instrumentations: Instrumentation[] = [new HttpInstrumentation()];
+  if (undici !== undefined) instrumentations.push(new undici.UndiciInstrumentation());
+  const lambda = lambdaInstrumentation(env, warn);
+  if (lambda !== undefined) instrumentations.push(lambda);
+  return instrumentations;
+}
+
+/**
+ * In AWS Lambda, instrumentation-aws-lambda makes each invocation's SERVER span and exports the
+ * spans before the result goes back; an optional peer, named on stderr when missing (the request
+ * IDs still work, with no invocation span).
+ */
+function lambdaInstrumentation(env: NodeJS.ProcessEnv, warn: Warn): Instrumentation | undefined {
+  if (!env.LAMBDA_TASK_ROOT || !env._HANDLER) return undefined;
+  const lambda = loadOptional<typeof import('@opentelemetry/instrumentation-aws-lambda')>('@opentelemetry/instrumentation-aws-lambda');
+  if (lambda === undefined) {
+    warn('@rid/otel/register: in AWS Lambda, invocations get no span without @opentelemetry/instrumentation-aws-lambda; request IDs still work (npm install @opentelemetry/instrumentation-aws-lambda)');
+    return undefined;
+  }
+  return new lambda.AwsLambdaInstrumentation();
 }
 
 /**
