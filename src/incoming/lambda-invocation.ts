@@ -31,8 +31,10 @@ const lambdaHttp: IncomingAdapter<LambdaHttpRequest, LambdaEcho> = {
 /** For `algorithm: 'trace_id'` on an event with no headers. */
 const noHeaders: IncomingAdapter<LambdaHttpRequest, LambdaEcho> = { ...lambdaHttp, header: () => undefined };
 
-// Response streaming handlers (awslambda.streamifyResponse) answer through a stream, not a result.
-const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
+/** A response streaming handler (awslambda.streamifyResponse) answers through a stream, not a result: the runtime marks it with this registered symbol. */
+function isStreaming(handler: LambdaHandler): boolean {
+  return Object.getOwnPropertySymbols(handler).some((s) => Symbol.keyFor(s) === 'aws.lambda.runtime.handler.streaming');
+}
 
 /**
  * The handler, wrapped: each invocation gets its request ID before the handler runs (from the
@@ -42,7 +44,7 @@ const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
  * to those that take one.
  */
 export function wrapLambdaHandler(handler: LambdaHandler, turn: LambdaTurn): LambdaHandler {
-  if ((handler as unknown as Record<symbol, unknown>)[STREAMING] !== undefined) return handler;
+  if (isStreaming(handler)) return handler;
   if (handler.length >= 3) {
     return function (this: unknown, event: unknown, lambdaContext: unknown, callback?: LambdaCallback) {
       return invoke(this, handler, turn, event, lambdaContext, callback);

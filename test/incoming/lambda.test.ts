@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { propagation, SpanKind, trace } from '@opentelemetry/api';
-import { W3CTraceContextPropagator, CompositePropagator } from '@opentelemetry/core';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { AwsLambdaInstrumentation } from '@opentelemetry/instrumentation-aws-lambda';
 import { getRequestId, RequestIdInstrumentation, RequestIdPropagator, type RequestIdInstrumentationConfig } from '../../src';
 import { finishedSpans, resetSpans } from '../support/otel';
@@ -102,7 +102,9 @@ describe('AWS Lambda invocations (in process, with instrumentation-aws-lambda)',
   afterEach(() => {
     for (const i of [...instrumentations].reverse()) i.disable();
     instrumentations = [];
+    // Back to the suite's propagators (test/support/sdk-compat.ts).
     propagation.disable();
+    propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
     process.env = { ...saved };
     rmSync(dir, { recursive: true, force: true });
   });
@@ -117,7 +119,7 @@ describe('AWS Lambda invocations (in process, with instrumentation-aws-lambda)',
     // register constructs the other instrumentations first, then ours (src/register/start.ts).
     const make = [() => new AwsLambdaInstrumentation(), () => new RequestIdInstrumentation(options.config)];
     if (options.order === 'ours-first') make.reverse();
-    instrumentations = make.map((m) => m());
+    instrumentations.push(...make.map((m) => m()));
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(join(dir, `${name}.js`)).handler as Handler;
   }
