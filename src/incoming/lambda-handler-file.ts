@@ -3,9 +3,6 @@ import { basename, resolve } from 'node:path';
 import { InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile } from '@opentelemetry/instrumentation';
 import { wrapLambdaHandler, type LambdaHandler, type LambdaTurn } from './lambda-invocation';
 
-/** Marks our wrapper, and keeps what it wrapped for unpatch. Not shimmer's `__wrapped`: instrumentation-aws-lambda unwraps any such export before wrapping it. */
-const WRAPPED = Symbol('@rid/otel lambda handler');
-type Wrapped = LambdaHandler & { [WRAPPED]?: LambdaHandler };
 
 /**
  * The handler module the Lambda runtime will load, as the runtime and instrumentation-aws-lambda
@@ -20,6 +17,11 @@ export function lambdaHandlerDefinitions(turn: LambdaTurn, env: NodeJS.ProcessEn
   const [moduleName, functionName] = handler.split('.', 2);
   if (!moduleName || !functionName) return [];
   const filename = withExtension(resolve(taskRoot, handlerDef.slice(0, handlerDef.length - handler.length), moduleName));
+  // Marks this instance's wrapper (another instance or package copy wraps it again: the outer one
+  // decides, lambda-invocation.ts), and keeps what it wrapped for unpatch. Not shimmer's
+  // `__wrapped`: instrumentation-aws-lambda unwraps any such export before wrapping it.
+  const WRAPPED = Symbol('@rid/otel lambda handler');
+  type Wrapped = LambdaHandler & { [WRAPPED]?: LambdaHandler };
   const patch = (exports: Record<string, unknown>): Record<string, unknown> => {
     const original = exports?.[functionName];
     if (typeof original === 'function' && (original as Wrapped)[WRAPPED] === undefined) {

@@ -110,7 +110,7 @@ describe('AWS Lambda invocations (in process, with instrumentation-aws-lambda)',
   });
 
   /** Writes `source` as the handler module, patches it, and returns the export Lambda would call. */
-  function load(source: string, options: { order?: 'register' | 'ours-first'; config?: RequestIdInstrumentationConfig; runtime?: string } = {}): Handler {
+  function load(source: string, options: { order?: 'register' | 'ours-first'; config?: RequestIdInstrumentationConfig; runtime?: string; second?: RequestIdInstrumentationConfig } = {}): Handler {
     const name = `fn${++counter}`;
     writeFileSync(join(dir, `${name}.js`), source);
     process.env.LAMBDA_TASK_ROOT = dir;
@@ -119,6 +119,7 @@ describe('AWS Lambda invocations (in process, with instrumentation-aws-lambda)',
     // register constructs the other instrumentations first, then ours (src/register/start.ts).
     const make = [() => new AwsLambdaInstrumentation(), () => new RequestIdInstrumentation(options.config)];
     if (options.order === 'ours-first') make.reverse();
+    if (options.second !== undefined) make.push(() => new RequestIdInstrumentation(options.second));
     instrumentations.push(...make.map((m) => m()));
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(join(dir, `${name}.js`)).handler as Handler;
@@ -236,6 +237,48 @@ describe('AWS Lambda invocations (in process, with instrumentation-aws-lambda)',
   it('keeps a two-parameter handler at two parameters (the nodejs24.x runtime refuses three)', () => {
     const handler = load(`exports.handler = async (event, context) => 1;`);
     assert.equal(handler.length, 2);
+  });
+
+  it("algorithm 'trace_id': the new ID is the invocation's trace ID", async () => {
+    const handler = load(echoing, { config: { algorithm: 'trace_id' } });
+    const result = (await handler(restEvent(), lambdaContext())) as { headers: Record<string, string> };
+    assert.match(result.headers['X-Request-Id'], /^[0-9a-f]{32}$/);
+    assert.equal(invocationSpan().spanContext().traceId, result.headers['X-Request-Id']);
+  });
+
+  it('two instances (or two copies of the package): the outer one decides, the inner one keeps its ID', async () => {
+    const handler = load(echoing, { second: { algorithm: 'nanoid' } });
+    const result = (await handler(restEvent(), lambdaContext())) as { headers: Record<string, string>; body: string };
+    assert.match(result.headers['X-Request-Id'], /^[A-Za-z0-9_-]{21}$/, 'the outer (nanoid) instance decided');
+    assert.equal(JSON.parse(result.body).seen, result.headers['X-Request-Id']);
+    assert.equal(invocationSpan().attributes['request.id'], result.headers['X-Request-Id']);
+  });
+
+  it('an ignored path gets nothing: no ID in the handler, no echo, no attribute', async () => {
+    const handler = load(echoing, { config: { ignore: '/orders' } });
+    const result = (await handler(restEvent({ 'x-request-id': ['client-1'] }), lambdaContext())) as { headers?: Record<string, string>; body: string };
+    assert.equal(result.headers, undefined);
+    assert.equal(JSON.parse(result.body).seen, undefined);
+    assert.equal(invocationSpan().attributes['request.id'], undefined);
+  });
+
+  it('a throwing trustIncoming is reported and the invocation goes on with a new ID', async () => {
+    const handler = load(echoing, {
+      config: {
+        trustIncoming: () => {
+          throw new Error('boom');
+        },
+      },
+    });
+    const result = (await handler(restEvent({ 'x-request-id': ['client-1'] }), lambdaContext())) as { headers: Record<string, string>; statusCode: number };
+    assert.equal(result.statusCode, 200);
+    assert.match(result.headers['X-Request-Id'], UUID);
+  });
+
+  it('a handler that throws or rejects: the error reaches the runtime unchanged, and its span is exported', async () => {
+    const handler = load(`exports.handler = async () => { throw new Error('handler failed'); };`);
+    await assert.rejects(Promise.resolve(handler(restEvent(), lambdaContext())), /handler failed/);
+    assert.equal(invocationSpan().status.code, 2);
   });
 
   it('outside a handler, no request ID', () => {
