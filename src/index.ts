@@ -27,6 +27,7 @@ export type {
   Http2IncomingRequest,
   IncomingRequest,
   IncomingValidation,
+  LambdaIncomingRequest,
   OutgoingDestination,
   PropagateTo,
   RangeIdOptions,

@@ -60,7 +60,7 @@ describe('package', () => {
       'RequestIdInstrumentationConfig', 'RequestIdPropagatorConfig', 'RequestIdSpanProcessorConfig',
       'RequestIdLogRecordProcessorConfig', 'RequestIdLogOptions', 'RequestIdAlgorithm', 'RangeIdOptions',
       'IncomingValidation', 'TrustIncoming', 'RequestIdRule', 'RequestMatcher', 'RequestPredicate',
-      'IncomingRequest', 'Http2IncomingRequest', 'PropagateTo', 'OutgoingDestination', 'VendorName',
+      'IncomingRequest', 'Http2IncomingRequest', 'LambdaIncomingRequest', 'PropagateTo', 'OutgoingDestination', 'VendorName',
       'CustomVendor', 'TraceResponse',
     ];
     assert.deepEqual([...exported].sort(), [...expected].sort());
