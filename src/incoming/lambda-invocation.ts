@@ -10,6 +10,7 @@ import { kindOf } from '../internals/otel';
 import { decideRequestIds, newState } from './decide';
 import { LambdaEcho } from './lambda-echo';
 import { httpRequestOf, isObject, type LambdaHttpRequest } from './lambda-event';
+import { flushBeforeDeadline } from './lambda-flush';
 import { propagatedId } from './lambda-messages';
 import { checkTraceIdTaken, requestTraceId } from './trace-handle';
 
@@ -72,16 +73,17 @@ function invoke(self: unknown, handler: LambdaHandler, turn: LambdaTurn, event: 
   const active = trace.getSpan(context.active());
   if (active !== undefined && state.serverSpan === undefined && kindOf(active) === SpanKind.SERVER) stampServerSpan(active, state);
   const answer = echo === undefined ? <T>(result: T): T => result : <T>(result: T): T => guard.call('lambda.echo', ECHO_FAILED, result, applyEcho, echo, result);
+  const flush = (): Promise<void> => flushBeforeDeadline(lambdaContext);
   try {
     // Both: instrumentation-aws-lambda starts from ROOT_CONTEXT when the event brought no trace
     // context, which drops the state from the OTel context; our own store keeps it.
     return requestIdStorage.run(state, runWithState, state, () => {
-      if (callback === undefined) return settle(handler.call(self, event, lambdaContext), answer, false);
+      if (callback === undefined) return settle(handler.call(self, event, lambdaContext), answer, flush, false);
       const answered: LambdaCallback = (error, result) => {
         const value = error == null ? answer(result) : result;
-        void flushSpans().then(() => callback(error, value));
+        void flush().then(() => callback(error, value));
       };
-      return settle(handler.call(self, event, lambdaContext, answered), answer, true);
+      return settle(handler.call(self, event, lambdaContext, answered), answer, flush, true);
     });
   } finally {
     // The invocation span has started by now, wherever it came from: a trace ID chosen for it is spent.
@@ -98,28 +100,17 @@ function applyEcho<T>(echo: LambdaEcho, result: T): T {
  * freezes the process once it has it. instrumentation-aws-lambda flushes too, but only when it was
  * given the SDK's provider (a NodeSDK started after it was constructed leaves it a no-op one).
  */
-function settle(result: unknown, answer: <T>(result: T) => T, callbackMode: boolean): unknown {
+function settle(result: unknown, answer: <T>(result: T) => T, flush: () => Promise<void>, callbackMode: boolean): unknown {
   if (isObject(result) && typeof result.then === 'function') {
     return (result as unknown as Promise<unknown>).then(
-      (value) => flushSpans().then(() => answer(value)),
-      (error: unknown) => flushSpans().then(() => Promise.reject(error)),
+      (value) => flush().then(() => answer(value)),
+      (error: unknown) => flush().then(() => Promise.reject(error)),
     );
   }
   // A callback handler answers through the callback: what it returns is not its result.
   if (callbackMode) return result;
   const value = answer(result);
-  return flushSpans().then(() => value);
-}
-
-/** The global tracer provider's forceFlush (through the API's proxy); never rejects. */
-function flushSpans(): Promise<void> {
-  const global = trace.getTracerProvider() as { getDelegate?: () => unknown; forceFlush?: () => Promise<void> };
-  const provider = (typeof global.getDelegate === 'function' ? global.getDelegate() : global) as { forceFlush?: () => Promise<void> };
-  if (typeof provider.forceFlush !== 'function') return Promise.resolve();
-  return provider.forceFlush().then(
-    () => undefined,
-    () => undefined,
-  );
+  return flush().then(() => value);
 }
 
 /** The invocation's request ID decision; undefined for an ignored request or a failure (reported, and the handler runs as if none). */

@@ -7,7 +7,10 @@ import { propagation, SpanKind, trace } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { AwsLambdaInstrumentation } from '@opentelemetry/instrumentation-aws-lambda';
 import { getRequestId, RequestIdInstrumentation, RequestIdPropagator, type RequestIdInstrumentationConfig } from '../../src';
-import { finishedSpans, resetSpans } from '../support/otel';
+import { finishedSpans, provider, resetSpans } from '../support/otel';
+import * as net from 'node:net';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -279,6 +282,32 @@ describe('AWS Lambda invocations (in process, with instrumentation-aws-lambda)',
     const handler = load(`exports.handler = async () => { throw new Error('handler failed'); };`);
     await assert.rejects(Promise.resolve(handler(restEvent(), lambdaContext())), /handler failed/);
     assert.equal(invocationSpan().status.code, 2);
+  });
+
+  it('a collector that never answers holds the result back only until the deadline is 250 ms away', async () => {
+    // A real collector address that accepts connections and never answers: the OTLP exporter waits its 10 s timeout.
+    const sockets: net.Socket[] = [];
+    const blackhole = net.createServer((socket) => sockets.push(socket));
+    await new Promise<void>((r) => blackhole.listen(0, '127.0.0.1', r));
+    const exporter = new OTLPTraceExporter({ url: `http://127.0.0.1:${(blackhole.address() as net.AddressInfo).port}/v1/traces` });
+    const stuck = new TracerProvider({ spanProcessors: [new BatchSpanProcessor({ exporter })] });
+    trace.disable();
+    trace.setGlobalTracerProvider(stuck);
+    try {
+      const handler = load(echoing);
+      const deadline = Date.now() + 1250;
+      const started = Date.now();
+      const result = (await handler(restEvent(), { ...lambdaContext(), getRemainingTimeInMillis: () => deadline - Date.now() })) as { statusCode: number };
+      const elapsed = Date.now() - started;
+      assert.equal(result.statusCode, 200);
+      assert.ok(elapsed >= 900 && elapsed < 1250, `returned after ${elapsed} ms: the flush waited until 250 ms before the deadline`);
+    } finally {
+      trace.disable();
+      trace.setGlobalTracerProvider(provider);
+      for (const socket of sockets) socket.destroy();
+      blackhole.close();
+      void stuck.shutdown().catch(() => undefined);
+    }
   });
 
   it('outside a handler, no request ID', () => {
