@@ -97,8 +97,10 @@ function applyEcho<T>(echo: LambdaEcho, result: T): T {
 
 /**
  * The echo, then every span of the invocation exported before the runtime gets the result: Lambda
- * freezes the process once it has it. instrumentation-aws-lambda flushes too, but only when it was
- * given the SDK's provider (a NodeSDK started after it was constructed leaves it a no-op one).
+ * freezes the process once it has it. Ours, bounded by the deadline (lambda-flush.ts).
+ * instrumentation-aws-lambda flushes only when it was handed the SDK's provider, which neither
+ * register nor NodeSDK does (they register it before the provider exists): its flush waits for
+ * the exporter however long that takes.
  */
 function settle(result: unknown, answer: <T>(result: T) => T, flush: () => Promise<void>, callbackMode: boolean): unknown {
   if (isObject(result) && typeof result.then === 'function') {

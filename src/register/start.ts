@@ -117,9 +117,6 @@ function startNodeSdk(options: TracingSdkOptions, env: NodeJS.ProcessEnv, attrib
     logRecordProcessors: env.OTEL_LOGS_EXPORTER ? logRecordProcessorsWithRequestId(attributeName) : [],
   });
   sdk.start();
-  // NodeSDK gives its instrumentations the tracer provider before it has one: the proxy's no-op
-  // delegate, which instrumentation-aws-lambda keeps for its flush. The provider, now that it exists.
-  for (const instrumentation of options.instrumentations) instrumentation.setTracerProvider(trace.getTracerProvider());
   const delegate = (trace.getTracerProvider() as ProxyTracerProvider).getDelegate() as { forceFlush?: () => Promise<void> };
   return { forceFlush: () => delegate.forceFlush?.() ?? Promise.resolve(), shutdown: () => sdk.shutdown() };
 }

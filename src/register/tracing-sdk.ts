@@ -76,9 +76,6 @@ export function startTracingSdk(options: TracingSdkOptions, env: NodeJS.ProcessE
     spanProcessors: options.spanProcessors,
   });
   trace.setGlobalTracerProvider(provider);
-  // Registered above with the global proxy, whose delegate was then the no-op provider: what
-  // instrumentation-aws-lambda keeps for its flush before each invocation's result.
-  for (const instrumentation of options.instrumentations) instrumentation.setTracerProvider(provider);
   return { forceFlush: () => provider.forceFlush(), shutdown: () => provider.shutdown() };
 }
 
