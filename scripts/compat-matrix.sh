@@ -9,6 +9,7 @@
 #     Node line it supports: no conflict, one copy of each package, LICENSE (compat/pack-check.sh)
 #   the README's install lines with the newest releases, on Node 20 and 26, with and without @rid/otel:
 #     no @opentelemetry/* package twice that the install without it has once (compat/footprint.sh)
+#   AWS Lambda: the real runtime interface clients run test functions under register (compat/lambda/run.sh)
 #   `npm install` in a clean clone leaves the tree unchanged (compat/clean-clone.sh)
 #
 #   scripts/compat-matrix.sh                  # everything
@@ -45,6 +46,7 @@ fi
 for n in 22.16 22 24 26; do
   cell "suite  node $n + SDK 3.x (compat/sdk3/run.sh --node $n)" bash compat/sdk3/run.sh --node "$n"
 done
+cell "lambda aws-lambda-ric 3.3 on node 22, 4.0 on node 24 (npm run test:lambda)" bash compat/lambda/run.sh
 cell "pack   node 20, 22, 24, 26 + SDK 2.x" bash compat/pack-check.sh sdk2 20 22 24 26
 cell "pack   node 22, 24, 26 + SDK 3.x" bash compat/pack-check.sh sdk3 22 24 26
 cell "pack   node 20, 22, 24, 26, no SDK yet (README install)" bash compat/pack-check.sh fresh 20 22 24 26

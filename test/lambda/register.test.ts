@@ -1,0 +1,219 @@
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../bench/lib/otlp-receiver';
+import { startDynamo, type Emulator } from '../support/aws-emulators';
+import { LambdaRuntimeApi, startFunction, type LambdaFunction, type RicLine } from '../../bench/lib/lambda-runtime';
+
+const ROOT = resolve(__dirname, '../..');
+const HANDLERS = join(__dirname, 'handlers');
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+type Json = Record<string, unknown>;
+function event(name: string): Json {
+  return JSON.parse(readFileSync(join(__dirname, 'events', `${name}.json`), 'utf8')) as Json;
+}
+
+/** `event` with `name: value` added as the client would send it, in each header field the source has. */
+function withHeader(e: Json, name: string, value: string): Json {
+  const copy = structuredClone(e);
+  if (copy.headers && typeof copy.headers === 'object') (copy.headers as Json)[name] = value;
+  if (copy.multiValueHeaders && typeof copy.multiValueHeaders === 'object') (copy.multiValueHeaders as Json)[name] = [value];
+  return copy;
+}
+
+function sqsWithId(id: string): Json {
+  const e = structuredClone(event('sqs'));
+  for (const r of e.Records as Json[]) r.messageAttributes = { 'x-request-id': { stringValue: id, stringListValues: [], binaryListValues: [], dataType: 'String' } };
+  return e;
+}
+
+function snsWithId(id: string): Json {
+  const e = structuredClone(event('sns'));
+  for (const r of e.Records as Json[]) (r.Sns as Json).MessageAttributes = { 'x-request-id': { Type: 'String', Value: id } };
+  return e;
+}
+
+interface Answer {
+  statusCode: number;
+  headers?: Record<string, string>;
+  multiValueHeaders?: Record<string, string[]>;
+  body: string;
+}
+
+/** The echo, wherever the source's result format puts it. */
+function echoed(answer: Answer): string | undefined {
+  return answer.headers?.['X-Request-Id'] ?? answer.multiValueHeaders?.['X-Request-Id']?.[0];
+}
+
+/** A downstream service that answers with the x-request-id it received. */
+async function startDownstream(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => res.end(String(req.headers['x-request-id'] ?? '')));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+  };
+}
+
+/** What a test function talks to, started before its describe's tests and stopped after them. */
+interface Rig {
+  receiver: OtlpReceiver;
+  api: LambdaRuntimeApi;
+  fn: LambdaFunction;
+}
+
+/**
+ * The function `handler` of test/lambda/handlers under `NODE_OPTIONS=--require @rid/otel/register`,
+ * run by aws-lambda-ric `ric`, with an OTLP receiver, a downstream service and DynamoDB (dynalite).
+ * The batch processor's delay is a minute: a span reaches the receiver before the runtime has the
+ * result only if the invocation flushed it.
+ */
+function useFunction(ric: RicLine, handler: string, extraEnv: NodeJS.ProcessEnv = {}): Rig {
+  const rig = {} as Rig;
+  let downstream: Awaited<ReturnType<typeof startDownstream>> | undefined;
+  let dynamo: Emulator | undefined;
+  before(async () => {
+    rig.receiver = await startOtlpReceiver();
+    downstream = await startDownstream();
+    dynamo = await startDynamo();
+    rig.api = await LambdaRuntimeApi.start();
+    rig.fn = startFunction({
+      ric,
+      api: rig.api,
+      handlerDir: HANDLERS,
+      handler,
+      env: {
+        NODE_OPTIONS: `--require ${join(ROOT, 'build/src/register.js')}`,
+        OTEL_EXPORTER_OTLP_ENDPOINT: rig.receiver.url,
+        OTEL_BSP_SCHEDULE_DELAY: '60000',
+        DOWNSTREAM_URL: downstream.url,
+        DYNAMO_ENDPOINT: dynamo.endpoint,
+        ...extraEnv,
+      },
+    });
+  });
+  after(async () => {
+    await rig.fn?.stop();
+    await rig.api?.close();
+    await Promise.all([rig.receiver?.close(), downstream?.close(), dynamo?.close()]);
+  });
+  return rig;
+}
+
+/** Every event source, through both runtimes. */
+for (const ric of [3, 4] as const) {
+  describe(`AWS Lambda under register: aws-lambda-ric ${ric} (nodejs${ric === 3 ? '22' : '24'}.x)`, function () {
+    this.timeout(60000);
+    const rig = useFunction(ric, 'index.handler');
+
+    /** Invokes, and takes the spans the receiver had when the runtime posted the result. */
+    async function invoke(e: unknown): Promise<{ answer: Answer; seen: string; downstream: string; delivered: ReceivedSpan[]; requestId: string }> {
+      const out = await rig.api.invoke(e);
+      const delivered = rig.receiver.spans.slice();
+      assert.equal(out.error, undefined, `the handler failed: ${JSON.stringify(out.error)}`);
+      const answer = out.result as Answer;
+      const body = JSON.parse(answer.body) as { seen: string; downstream: string };
+      return { answer, seen: body.seen, downstream: body.downstream, delivered, requestId: out.requestId };
+    }
+
+    /** The invocation's spans, all delivered before its result: its SERVER span and, in the same trace, the DynamoDB call's CLIENT span. */
+    function invocationSpans(delivered: ReceivedSpan[], lambdaRequestId: string): { server: ReceivedSpan; dynamo: ReceivedSpan } {
+      const server = delivered.find((s) => s.kind === 'SERVER' && s.attributes['faas.invocation_id'] === lambdaRequestId);
+      assert.ok(server, `the invocation span was delivered before the result (${delivered.length} spans then)`);
+      const dynamoSpan = delivered.find((s) => s.traceId === server.traceId && s.kind === 'CLIENT' && s.attributes['aws.request_id'] !== undefined);
+      assert.ok(dynamoSpan, 'the DynamoDB call span, with aws.request_id, in the same trace, delivered before the result');
+      assert.match(String(dynamoSpan.attributes['aws.request_id']), /\S/);
+      return { server, dynamo: dynamoSpan };
+    }
+
+    const httpSources: [string, Record<string, string>][] = [
+      ['apigw-rest', { 'rid.aws.apigw.request_id': 'requestContext.requestId', 'rid.aws.apigw_id': 'requestContext.extendedRequestId' }],
+      ['http-api', { 'rid.aws.apigw.request_id': 'requestContext.requestId' }],
+      ['function-url', { 'rid.aws.function_url.request_id': 'requestContext.requestId' }],
+      ['alb', {}],
+      ['alb-multi-value', {}],
+    ];
+    for (const [source, ids] of httpSources) {
+      it(`${source}: a new ID, echoed, current in the handler, sent downstream, on every span, delivered before the result`, async () => {
+        const e = event(source);
+        const { answer, seen, downstream: sent, delivered, requestId } = await invoke(e);
+        assert.match(seen, UUID);
+        assert.equal(echoed(answer), seen);
+        if (source === 'alb-multi-value') assert.equal(answer.headers?.['X-Request-Id'], undefined, 'multi-value answers use multiValueHeaders');
+        assert.equal(sent, seen);
+        const { server, dynamo: call } = invocationSpans(delivered, requestId);
+        assert.equal(server.attributes['request.id'], seen);
+        assert.equal(call.attributes['request.id'], seen);
+        for (const [attribute, path] of Object.entries(ids)) {
+          const [a, b] = path.split('.');
+          assert.equal(server.attributes[attribute], ((e as Json)[a] as Json)[b], attribute);
+        }
+        if (source.startsWith('alb')) assert.match(String(server.attributes['rid.aws.alb.trace_id']), /^Root=/);
+      });
+
+      it(`${source}: the client's valid X-Request-Id is kept, echoed and sent downstream`, async () => {
+        const { answer, seen, downstream: sent, delivered, requestId } = await invoke(withHeader(event(source), 'X-Request-Id', `client-${source}`));
+        assert.equal(seen, `client-${source}`);
+        assert.equal(echoed(answer), seen);
+        assert.equal(sent, seen);
+        assert.equal(invocationSpans(delivered, requestId).server.attributes['request.id'], seen);
+      });
+    }
+
+    it('apigw-rest: an invalid header is not echoed raw: a new ID, the value kept escaped on the span', async () => {
+      const { answer, seen, delivered, requestId } = await invoke(withHeader(event('apigw-rest'), 'X-Request-Id', 'bad id <script>'));
+      assert.match(seen, UUID);
+      assert.equal(echoed(answer), seen);
+      assert.equal(invocationSpans(delivered, requestId).server.attributes['request.id.original'], 'bad id <script>');
+    });
+
+    for (const [source, make] of [
+      ['sqs', sqsWithId],
+      ['sns', snsWithId],
+    ] as const) {
+      it(`${source}: the ID the message carries, in the handler, downstream and on every span; no echo`, async () => {
+        const { answer, seen, downstream: sent, delivered, requestId } = await invoke(make(`queued-${source}`));
+        assert.equal(seen, `queued-${source}`);
+        assert.equal(echoed(answer), undefined);
+        assert.equal(sent, seen);
+        assert.equal(invocationSpans(delivered, requestId).server.attributes['request.id'], seen);
+      });
+    }
+
+    for (const source of ['sqs', 'sns', 'eventbridge', 'direct']) {
+      it(`${source} with no ID: a new one, in the handler, downstream and on every span`, async () => {
+        const { answer, seen, downstream: sent, delivered, requestId } = await invoke(event(source));
+        assert.match(seen, UUID);
+        assert.equal(echoed(answer), undefined);
+        assert.equal(sent, seen);
+        assert.equal(invocationSpans(delivered, requestId).server.attributes['request.id'], seen);
+      });
+    }
+
+    it('two invocations in a row: each its own ID, none left over from the previous', async () => {
+      const first = await invoke(event('direct'));
+      const second = await invoke(event('direct'));
+      assert.notEqual(first.seen, second.seen);
+    });
+  });
+}
+
+describe('AWS Lambda under register: a callback handler on aws-lambda-ric 3 (nodejs22.x)', function () {
+  this.timeout(60000);
+  const rig = useFunction(3, 'index.callback');
+
+  it('the ID in the callback handler, the echo in its result, every span delivered before it', async () => {
+    const out = await rig.api.invoke(withHeader(event('apigw-rest'), 'X-Request-Id', 'client-cb'));
+    const delivered = rig.receiver.spans.slice();
+    const answer = out.result as Answer;
+    const body = JSON.parse(answer.body) as { seen: string; downstream: string };
+    assert.equal(body.seen, 'client-cb');
+    assert.equal(body.downstream, 'client-cb');
+    assert.equal(echoed(answer), 'client-cb');
+    const server = delivered.find((s) => s.kind === 'SERVER' && s.attributes['faas.invocation_id'] === out.requestId);
+    assert.equal(server?.attributes['request.id'], 'client-cb');
+  });
+});
