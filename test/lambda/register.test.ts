@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../bench/lib/otlp-receiver';
@@ -193,6 +194,11 @@ for (const ric of [3, 4] as const) {
       });
     }
 
+    it('direct: the ID a calling service put in the client context (instrumentation-aws-sdk injects it on Invoke)', async () => {
+      const out = await rig.api.invoke(event('direct'), { clientContext: { custom: { 'x-request-id': 'caller-7' }, client: {}, env: {} } });
+      assert.equal(JSON.parse((out.result as Answer).body).seen, 'caller-7');
+    });
+
     it('two invocations in a row: each its own ID, none left over from the previous', async () => {
       const first = await invoke(event('direct'));
       const second = await invoke(event('direct'));
@@ -215,5 +221,29 @@ describe('AWS Lambda under register: a callback handler on aws-lambda-ric 3 (nod
     assert.equal(echoed(answer), 'client-cb');
     const server = delivered.find((s) => s.kind === 'SERVER' && s.attributes['faas.invocation_id'] === out.requestId);
     assert.equal(server?.attributes['request.id'], 'client-cb');
+  });
+});
+
+describe('AWS Lambda under register: a collector that never answers (aws-lambda-ric 4)', function () {
+  this.timeout(60000);
+  const sockets: net.Socket[] = [];
+  const blackhole = net.createServer((socket) => sockets.push(socket));
+  before(() => new Promise<void>((r) => blackhole.listen(0, '127.0.0.1', r)));
+  after(() => {
+    for (const socket of sockets) socket.destroy();
+    blackhole.close();
+  });
+  const rig = useFunction(4, 'index.handler', {
+    get OTEL_EXPORTER_OTLP_ENDPOINT() {
+      return `http://127.0.0.1:${(blackhole.address() as AddressInfo).port}`;
+    },
+  });
+
+  it('the result still reaches the runtime before the deadline: the flush gives up 250 ms before it', async () => {
+    const started = Date.now();
+    const out = await rig.api.invoke(event('apigw-rest'), { timeoutMs: 3000 });
+    assert.equal(out.error, undefined);
+    assert.equal((out.result as Answer).statusCode, 200);
+    assert.ok(out.respondedAt - started < 3000, `answered after ${out.respondedAt - started} ms, deadline 3000 ms`);
   });
 });
