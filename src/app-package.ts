@@ -36,3 +36,10 @@ export function nearestPackageJson(dir: string, named = false): { name?: unknown
     dir = parent;
   }
 }
+
+/** Whether Node loads `filename` as an ES module: `.mjs`/`.mts`, or `.js`/`.ts` under a package.json of type module. */
+export function isEsmFile(filename: string): boolean {
+  if (/\.m[jt]s$/.test(filename)) return true;
+  if (/\.c[jt]s$/.test(filename)) return false;
+  return nearestPackageJson(dirname(filename))?.type === 'module';
+}

@@ -10,13 +10,9 @@ import { wrapLambdaHandler, type LambdaHandler, type LambdaTurn } from './lambda
  * A definition whose patch wraps that export (lambda-invocation.ts); none outside Lambda.
  */
 export function lambdaHandlerDefinitions(turn: LambdaTurn, env: NodeJS.ProcessEnv = process.env): InstrumentationNodeModuleDefinition[] {
-  const taskRoot = env.LAMBDA_TASK_ROOT;
-  const handlerDef = env._HANDLER;
-  if (!taskRoot || !handlerDef) return [];
-  const handler = basename(handlerDef);
-  const [moduleName, functionName] = handler.split('.', 2);
-  if (!moduleName || !functionName) return [];
-  const filename = withExtension(resolve(taskRoot, handlerDef.slice(0, handlerDef.length - handler.length), moduleName));
+  const file = lambdaHandlerFile(env);
+  if (file === undefined) return [];
+  const { filename, moduleName, functionName } = file;
   // Marks this instance's wrapper (another instance or package copy wraps it again: the outer one
   // decides, lambda-invocation.ts), and keeps what it wrapped for unpatch. Not shimmer's
   // `__wrapped`: instrumentation-aws-lambda unwraps any such export before wrapping it.
@@ -39,6 +35,17 @@ export function lambdaHandlerDefinitions(turn: LambdaTurn, env: NodeJS.ProcessEn
   };
   // As instrumentation-aws-lambda declares it: the module is the absolute file name, the file its base name.
   return [new InstrumentationNodeModuleDefinition(filename, ['*'], undefined, undefined, [new InstrumentationNodeModuleFile(moduleName, ['*'], patch, unpatch)])];
+}
+
+/** The handler's file, module and export, or undefined outside Lambda. */
+export function lambdaHandlerFile(env: NodeJS.ProcessEnv = process.env): { filename: string; moduleName: string; functionName: string } | undefined {
+  const taskRoot = env.LAMBDA_TASK_ROOT;
+  const handlerDef = env._HANDLER;
+  if (!taskRoot || !handlerDef) return undefined;
+  const handler = basename(handlerDef);
+  const [moduleName, functionName] = handler.split('.', 2);
+  if (!moduleName || !functionName) return undefined;
+  return { filename: withExtension(resolve(taskRoot, handlerDef.slice(0, handlerDef.length - handler.length), moduleName)), moduleName, functionName };
 }
 
 function withExtension(filename: string): string {

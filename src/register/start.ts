@@ -1,17 +1,18 @@
-import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { diag, ProxyTracerProvider, trace } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import { appDir, appPackageName, nearestPackageJson } from '../app-package';
+import { appDir, appPackageName, isEsmFile } from '../app-package';
 import { configFromEnv, warnOnStderr, type Warn } from './env-config';
 import { ExportHealth } from './export-health';
 import { autoInstrumentationsRegisterLoaded } from '../internals/auto-instrumentations-register';
+import { lambdaHandlerFile } from '../incoming/lambda-handler-file';
 import { RequestIdInstrumentation } from '../instrumentation';
 import { propagatorFromEnv, spanProcessorsFromEnv } from './otel-env';
 import { logRecordProcessorsWithRequestId } from './otel-logs-env';
 import { loadOptional } from './optional-module';
 import { RequestIdPropagator } from '../propagator';
 import { installShutdownHandlers } from './shutdown';
+import { preloadLambdaHandler } from './lambda-preload';
 import { warnEnv } from './env-warning';
 import { RequestIdSpanProcessor } from '../span-processor';
 import { RequestIdTraceIdGenerator } from '../trace-id-generator';
@@ -60,6 +61,7 @@ export function startFromEnv(env: NodeJS.ProcessEnv = process.env, warn: Warn = 
           'add RequestIdSpanProcessor and RequestIdPropagator to that SDK, or build its config with withRequestId().',
       );
     }
+    preloadLambdaHandler(env);
     return { mode: 'added-to-existing-sdk', instrumentation, shutdown: () => Promise.resolve(instrumentation.disable()) };
   }
 
@@ -90,6 +92,7 @@ export function startFromEnv(env: NodeJS.ProcessEnv = process.env, warn: Warn = 
     undeliverable: healths.length === 0 ? undefined : async (ms) => (await Promise.all(healths.map((h) => h.undeliverable(ms)))).every(Boolean),
     timeoutMs,
   });
+  preloadLambdaHandler(env);
   return { mode: 'sdk', instrumentation, shutdown };
 }
 
@@ -195,11 +198,9 @@ function registerEsmLoaderHook(): void {
 }
 
 function mainIsEsm(): boolean {
-  const main = process.argv[1];
-  if (!main) return false;
-  if (/\.m[jt]s$/.test(main)) return true;
-  if (/\.c[jt]s$/.test(main)) return false;
-  return nearestPackageJson(dirname(main))?.type === 'module';
+  // In Lambda the main script is the runtime's (an ES module either way): the handler's file is the app.
+  const main = lambdaHandlerFile()?.filename ?? process.argv[1];
+  return main !== undefined && main !== '' && isEsmFile(main);
 }
 
 // 10 minutes at most: longer than any orchestrator's grace period (Kubernetes' default is 30 s), and

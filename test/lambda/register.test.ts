@@ -247,3 +247,27 @@ describe('AWS Lambda under register: a collector that never answers (aws-lambda-
     assert.ok(out.respondedAt - started < 3000, `answered after ${out.respondedAt - started} ms, deadline 3000 ms`);
   });
 });
+
+for (const ric of [3, 4] as const) {
+  describe(`AWS Lambda under register: a handler module that throws while loading (aws-lambda-ric ${ric})`, function () {
+    this.timeout(60000);
+    it('the runtime reports its error at init, as without register', async () => {
+      const api = await LambdaRuntimeApi.start();
+      const fn = startFunction({
+        ric,
+        api,
+        handlerDir: HANDLERS,
+        handler: 'broken.handler',
+        env: { NODE_OPTIONS: `--require ${join(ROOT, 'build/src/register.js')}`, OTEL_TRACES_EXPORTER: 'none' },
+      });
+      try {
+        const deadline = Date.now() + 20000;
+        while (api.initError === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        assert.match(JSON.stringify(api.initError), /config missing: TABLE_NAME/, fn.output());
+      } finally {
+        await fn.stop();
+        await api.close();
+      }
+    });
+  });
+}
