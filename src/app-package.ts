@@ -23,7 +23,7 @@ export function appPackageName(): string | undefined {
 }
 
 /** The closest package.json at or above `dir` (with `named`, the closest one that has a name). */
-export function nearestPackageJson(dir: string, named = false): { name?: unknown; type?: unknown } | undefined {
+function nearestPackageJson(dir: string, named = false): { name?: unknown; type?: unknown } | undefined {
   for (;;) {
     try {
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
