@@ -271,3 +271,27 @@ for (const ric of [3, 4] as const) {
     });
   });
 }
+
+for (const ric of [3, 4] as const) {
+  describe(`AWS Lambda with the function's own NodeSDK and withRequestId() (aws-lambda-ric ${ric})`, function () {
+    this.timeout(60000);
+    const rig = useFunction(ric, 'index.handler', {
+      NODE_OPTIONS: `--require ${join(HANDLERS, 'tracing.js')}`,
+      OTEL_METRICS_EXPORTER: 'none',
+      OTEL_LOGS_EXPORTER: 'none',
+    });
+
+    it('the ID decided, echoed, sent downstream and on the invocation span, delivered before the result', async () => {
+      const out = await rig.api.invoke(withHeader(event('http-api'), 'x-request-id', 'own-sdk-1'));
+      const delivered = rig.receiver.spans.slice();
+      const answer = out.result as Answer;
+      const body = JSON.parse(answer.body) as { seen: string; downstream: string };
+      assert.equal(body.seen, 'own-sdk-1');
+      assert.equal(body.downstream, 'own-sdk-1');
+      assert.equal(echoed(answer), 'own-sdk-1');
+      const server = delivered.find((s) => s.kind === 'SERVER' && s.attributes['faas.invocation_id'] === out.requestId);
+      assert.equal(server?.attributes['request.id'], 'own-sdk-1');
+      assert.equal(server?.attributes['rid.aws.apigw.request_id'], 'JKJaXmPLvHcESHA=');
+    });
+  });
+}
