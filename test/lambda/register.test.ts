@@ -147,6 +147,7 @@ for (const ric of [3, 4] as const) {
         assert.equal(sent, seen);
         const { server, dynamo: call } = invocationSpans(delivered, requestId);
         assert.equal(server.attributes['request.id'], seen);
+        assert.equal(server.service, 'orders', "named after the function (AWS_LAMBDA_FUNCTION_NAME), not test/lambda/handlers' package.json");
         assert.equal(call.attributes['request.id'], seen);
         for (const [attribute, path] of Object.entries(ids)) {
           const [a, b] = path.split('.');
