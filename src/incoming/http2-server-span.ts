@@ -14,10 +14,10 @@ export interface Http2SpanRequest {
 
 /**
  * The SERVER span of one HTTP/2 stream: OpenTelemetry makes none for `node:http2`
- * (opentelemetry-js#2667), so we do. The HTTP semconv attributes a sampler may use are given at
- * start; the status is read at close, from what Node sent ({@link endHttp2ServerSpan}).
+ * (opentelemetry-js#2667), so we do. The HTTP semconv attributes a sampler may use, and the
+ * request's ID attributes (`request.id`…), are given at start; the status is read at close, from what Node sent ({@link endHttp2ServerSpan}).
  */
-export function startHttp2ServerSpan(tracer: Tracer, request: Http2SpanRequest, parent: Context): Span {
+export function startHttp2ServerSpan(tracer: Tracer, request: Http2SpanRequest, parent: Context, idAttributes: Attributes | undefined): Span {
   const { headers, url, method } = request;
   const query = url.indexOf('?');
   const attributes: Attributes = {
@@ -33,6 +33,8 @@ export function startHttp2ServerSpan(tracer: Tracer, request: Http2SpanRequest, 
   if (peer.clientAddress !== undefined) attributes['client.address'] = peer.clientAddress;
   const agent = headers['user-agent'];
   if (agent !== undefined) attributes['user_agent.original'] = agent;
+  // The request's ID attributes at start, where a sampler sees them: no setAttribute after (each sanitizes its value again).
+  if (idAttributes !== undefined) for (const key in idAttributes) attributes[key] = idAttributes[key];
   return tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, parent);
 }
 

@@ -5,7 +5,7 @@ import type { CompiledConfig } from '../config/compile-config';
 import { requestPath } from '../config/matchers';
 import { contextManagerWorks } from '../context/context-manager';
 import { requestContext, withActiveSpan } from '../context/request-context';
-import { NO_REQUEST_STATE, REQUEST_ID_CONTEXT_KEY, requestIdStorage, stampServerSpan, type RequestIdState } from '../context/request-state';
+import { NO_REQUEST_STATE, REQUEST_ID_CONTEXT_KEY, requestIdStorage, type RequestIdState } from '../context/request-state';
 import type { Guard } from '../diag';
 import type { IncomingAdapter } from '../internal-types';
 import { otherHttp2Instrumentation, type RespondHeaders, type StreamCloseHook, type StreamEmitHook, type StreamStartHook } from '../internals/node-http2';
@@ -97,10 +97,11 @@ export class Http2ServerAdapter {
       // Extract (RequestIdPropagator's included) must agree with the decision.
       recordDecision(request, decision === undefined ? null : decision);
       const parent = requestContext(propagation.extract(ROOT_CONTEXT, headers), state ?? NO_REQUEST_STATE);
-      const span = otherHttp2Instrumentation() ? undefined : startHttp2ServerSpan(this.tracer(), request, parent);
+      const span = otherHttp2Instrumentation() ? undefined : startHttp2ServerSpan(this.tracer(), request, parent, state?.attributes);
       checkTraceIdTaken(span);
       if (span !== undefined && state !== undefined) {
-        stampServerSpan(span, state);
+        // Its ID attributes came at start.
+        state.serverSpan = span;
         const mode = this.config().traceResponse;
         if (mode !== false) addTraceResponse(exchange, span, mode);
       }

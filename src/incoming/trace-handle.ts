@@ -3,6 +3,7 @@ import { randomTraceId, traceIdOf } from '../generators/trace-id';
 import type { IncomingAdapter } from '../internal-types';
 import type { IncomingRequest as HookRequest } from '../types';
 import { NEXT_TRACE_ID, sharedSlot } from '../cross-copy-keys';
+import { traceContextFields } from './trace-context-fields';
 
 /**
  * The request ID as the trace's handle (`algorithm: 'trace_id'`, `traceIdFromRequestId`).
@@ -79,16 +80,24 @@ const getters = new WeakMap<object, TextMapGetter<HookRequest>>();
 function getterFor<Req extends HookRequest, Res>(adapter: IncomingAdapter<Req, Res>): TextMapGetter<HookRequest> {
   let getter = getters.get(adapter);
   if (getter === undefined) {
-    getter = { get: (request, key) => adapter.header(request as Req, key), keys: () => [] };
+    // keys: X-Ray's extract finds its header among them, whatever its case (it reads none without).
+    getter = { get: (request, key) => adapter.header(request as Req, key), keys: (request) => Object.keys(request.headers) };
     getters.set(adapter, getter);
   }
   return getter;
 }
 
-/** The trace the caller's trace context (`traceparent`, or whatever propagators are configured) continues, if a valid one came. */
+/** The trace the caller's trace context (`traceparent`, or whatever propagators are configured) continues, if a valid one came; no extract when none of the propagator's headers came (trace-context-fields.ts). */
 function incomingTraceId<Req extends HookRequest, Res>(adapter: IncomingAdapter<Req, Res>, request: Req): string | undefined {
+  const fields = traceContextFields();
+  if (fields !== undefined && !hasAnyHeader(adapter, request, fields)) return undefined;
   const spanContext = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, request, getterFor(adapter)));
   return spanContext !== undefined && isSpanContextValid(spanContext) ? spanContext.traceId : undefined;
+}
+
+function hasAnyHeader<Req extends HookRequest, Res>(adapter: IncomingAdapter<Req, Res>, request: Req, names: readonly string[]): boolean {
+  for (let i = 0; i < names.length; i++) if (adapter.header(request, names[i]) !== undefined) return true;
+  return false;
 }
 
 /**

@@ -4,7 +4,8 @@ import { closeSync, openSync } from 'node:fs';
 import type * as http2 from 'node:http2';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
+import { SamplingDecision, TracerProvider, type Sampler } from '@opentelemetry/sdk-trace';
 import { getRequestId } from '../../src';
 import { finishedSpans, waitForSpans } from '../support/otel';
 import { useTestScope } from '../support/scope';
@@ -252,6 +253,24 @@ describe(`HTTP/2 servers (node:http2, on every Node line: this one is ${process.
     const spans = await waitForSpans(SpanKind.SERVER, 200);
     assert.equal(spans.length, 200);
     assert.equal(new Set(spans.map((s) => s.attributes['request.id'])).size, 200);
+  });
+
+  it("the SERVER span's sampler sees the request's ID attributes, with the HTTP ones", async () => {
+    const seen: Attributes[] = [];
+    const sampler: Sampler = {
+      shouldSample: (_ctx, _traceId, _name, kind, attributes) => {
+        if (kind === SpanKind.SERVER) seen.push({ ...attributes });
+        return { decision: SamplingDecision.RECORD_AND_SAMPLED };
+      },
+      toString: () => 'RecordingSampler',
+    };
+    scope.instrument().setTracerProvider(new TracerProvider({ sampler }));
+    const { url } = await serve(streamHandler);
+    const res = await h2Once(url, { 'x-request-id': 'caller-id-1' });
+    assert.equal(res.headers['x-request-id'], 'caller-id-1');
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0]['request.id'], 'caller-id-1');
+    assert.equal(seen[0]['http.request.method'], 'GET');
   });
 
   it('disable(): streams are served untouched', async () => {
