@@ -1,4 +1,5 @@
-import { propagation, type TextMapPropagator } from '@opentelemetry/api';
+import type { TextMapPropagator } from '@opentelemetry/api';
+import { globalPropagator } from '../internals/otel';
 
 /**
  * The headers in which the global propagator may find a caller's trace context, so that a request
@@ -12,17 +13,14 @@ import { propagation, type TextMapPropagator } from '@opentelemetry/api';
  */
 const UNLISTED: ReadonlyMap<string, readonly string[]> = new Map([['b3', ['x-b3-traceid']]]);
 
-/** `propagation._getGlobalPropagator`, private in @opentelemetry/api 1.x: without it, every request extracts. */
-type PropagationApi = { _getGlobalPropagator?: () => TextMapPropagator | undefined };
-
 let cachedFor: TextMapPropagator | undefined;
 let cachedFields: readonly string[] | undefined;
 
 /** The header names to look for, lower-case; undefined when unknown (then extract always). */
 export function traceContextFields(): readonly string[] | undefined {
-  const current = (propagation as unknown as PropagationApi)._getGlobalPropagator;
-  if (typeof current !== 'function') return undefined;
-  const propagator = current.call(propagation);
+  // Without the global propagator itself (internals/otel.ts), every request extracts.
+  if (globalPropagator === undefined) return undefined;
+  const propagator = globalPropagator();
   if (propagator !== cachedFor) {
     cachedFields = propagator === undefined ? undefined : fieldsOf(propagator);
     cachedFor = propagator;

@@ -15,8 +15,13 @@
  *   the `Symbol.for` of its description in every API 1.x, so the key is that symbol; checked once against
  *   `trace.getSpan`. Without it (undefined) an HTTP/2 request's context is built with
  *   `trace.setSpan`; test/internals/otel.test.ts fails loudly then.
+ * - The global propagator itself (`propagation._getGlobalPropagator`, private in API 1.x): the
+ *   public `propagation.fields()` copies the composite's list on every call and cannot say when
+ *   the propagator was replaced, so `trace_id`'s skip of needless extracts
+ *   (incoming/trace-context-fields.ts) caches the fields per instance. Without it (undefined),
+ *   every such request extracts; test/internals/otel.test.ts fails loudly then.
  */
-import { diag, INVALID_SPAN_CONTEXT, ROOT_CONTEXT, trace, type Span, type SpanKind } from '@opentelemetry/api';
+import { diag, INVALID_SPAN_CONTEXT, propagation, ROOT_CONTEXT, trace, type Span, type SpanKind, type TextMapPropagator } from '@opentelemetry/api';
 
 /** The SDK span's fields we read; typed here so that neither SDK line is a dependency. */
 interface SdkSpanFields {
@@ -79,4 +84,14 @@ function probeSpanKey(): symbol | undefined {
   const key = Symbol.for('OpenTelemetry Context Key SPAN');
   const span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
   return trace.getSpan(ROOT_CONTEXT.setValue(key, span)) === span ? key : undefined;
+}
+
+/** The registered global propagator, or `undefined` when this API does not expose it. */
+export const globalPropagator: (() => TextMapPropagator | undefined) | undefined = probeGlobalPropagator();
+
+function probeGlobalPropagator(): (() => TextMapPropagator | undefined) | undefined {
+  const api = propagation as unknown as { _getGlobalPropagator?: () => TextMapPropagator | undefined };
+  if (typeof api._getGlobalPropagator !== 'function') return undefined;
+  const current = api._getGlobalPropagator.bind(propagation);
+  return typeof current()?.fields === 'function' ? current : undefined;
 }

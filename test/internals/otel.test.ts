@@ -1,8 +1,8 @@
 import '../support/otel';
 import * as assert from 'node:assert/strict';
-import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
+import { propagation, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
-import { eventCountLimitOf, hasLocalParent, kindOf, parentSpanIdOf, scopeNameOf, SPAN_CONTEXT_KEY } from '../../src/internals/otel';
+import { eventCountLimitOf, globalPropagator, hasLocalParent, kindOf, parentSpanIdOf, scopeNameOf, SPAN_CONTEXT_KEY } from '../../src/internals/otel';
 
 // The SDK span fields this package reads beyond the API (internals/otel.ts). If the SDK in use
 // renames them, these fail loudly: the AWS capture and the SERVER-span stamp would go quiet.
@@ -65,5 +65,10 @@ describe('internals/otel: what is read beyond the OTel API', () => {
     } finally {
       span.end();
     }
+  });
+
+  it("reads the global propagator itself (trace_id's skip of needless extracts caches its fields per instance; a fallback extracts on every request)", () => {
+    assert.equal(typeof globalPropagator, 'function', 'propagation._getGlobalPropagator is gone from this @opentelemetry/api');
+    assert.deepEqual(globalPropagator!()?.fields(), propagation.fields());
   });
 });
