@@ -65,6 +65,13 @@ export class LambdaRuntimeApi {
     });
   }
 
+  /** The function's process is gone: what it had taken or would take fails with `why`, instead of waiting forever. */
+  failAll(why: string): void {
+    for (const pending of [...this.inFlight.values(), ...this.queue]) pending.done({ requestId: pending.requestId, error: { errorType: 'Runtime.ExitError', errorMessage: why }, respondedAt: Date.now() });
+    this.inFlight.clear();
+    this.queue.length = 0;
+  }
+
   close(): Promise<void> {
     for (const res of this.waiting) res.destroy();
     this.waiting = [];
@@ -181,6 +188,7 @@ export function startFunction(options: { ric: RicLine; api: LambdaRuntimeApi; ha
   });
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  child.once('exit', (code, signal) => options.api.failAll(`the function exited (${signal ?? code}):\n${output}`));
   return {
     child,
     output: () => output,
