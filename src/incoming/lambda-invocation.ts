@@ -111,8 +111,10 @@ function settle(result: unknown, answer: <T>(result: T) => T, flush: () => Promi
   }
   // A callback handler answers through the callback: what it returns is not its result.
   if (callbackMode) return result;
-  const value = answer(result);
-  return flush().then(() => value);
+  // A synchronous handler's value goes back as it is (a promise in its place would change what the
+  // runtime does with it); the flush still runs, and keeps the event loop busy until it is done.
+  void flush();
+  return answer(result);
 }
 
 /** The invocation's request ID decision; undefined for an ignored request or a failure (reported, and the handler runs as if none). */

@@ -237,6 +237,14 @@ describe('AWS Lambda invocations (in process, with instrumentation-aws-lambda)',
     assert.equal(invocationSpan().attributes['request.id'], result.body);
   });
 
+  it('a synchronous handler: its value comes back as it is (not a promise), with the echo', () => {
+    const handler = load(`exports.handler = (event, context) => ({ statusCode: 204 });`);
+    const result = handler(restEvent(), lambdaContext()) as { statusCode: number; headers: Record<string, string> };
+    assert.ok(!(result instanceof Promise), 'a promise in place of the value changes what the runtime does with it');
+    assert.equal(result.statusCode, 204);
+    assert.match(result.headers['X-Request-Id'], UUID);
+  });
+
   it('keeps a two-parameter handler at two parameters (the nodejs24.x runtime refuses three)', () => {
     const handler = load(`exports.handler = async (event, context) => 1;`);
     assert.equal(handler.length, 2);
