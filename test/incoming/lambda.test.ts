@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { propagation, SpanKind, trace } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { AwsLambdaInstrumentation } from '@opentelemetry/instrumentation-aws-lambda';
-import { getRequestId, RequestIdInstrumentation, RequestIdPropagator, type RequestIdInstrumentationConfig } from '../../src';
+import { getRequestId, RequestIdInstrumentation, RequestIdLogRecordProcessor, RequestIdPropagator, type RequestIdInstrumentationConfig } from '../../src';
+import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { finishedSpans, provider, resetSpans } from '../support/otel';
 import * as net from 'node:net';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -315,6 +316,21 @@ describe('AWS Lambda invocations (in process, with instrumentation-aws-lambda)',
       for (const socket of sockets) socket.destroy();
       blackhole.close();
       void stuck.shutdown().catch(() => undefined);
+    }
+  });
+
+  it('a log record emitted in the handler carries request.id (RequestIdLogRecordProcessor)', async () => {
+    const logs = new InMemoryLogRecordExporter();
+    const loggers = new LoggerProvider({ processors: [new RequestIdLogRecordProcessor(), new SimpleLogRecordProcessor({ exporter: logs })] });
+    (globalThis as { ridTestLogger?: unknown }).ridTestLogger = loggers.getLogger('orders');
+    try {
+      const handler = load(`exports.handler = async () => { await new Promise((r) => setTimeout(r, 1)); globalThis.ridTestLogger.emit({ body: 'order placed' }); return { statusCode: 200 }; };`);
+      const result = (await handler(restEvent(), lambdaContext())) as { headers: Record<string, string> };
+      const [record] = logs.getFinishedLogRecords().filter((r) => r.body === 'order placed');
+      assert.equal(record?.attributes['request.id'], result.headers['X-Request-Id']);
+    } finally {
+      delete (globalThis as { ridTestLogger?: unknown }).ridTestLogger;
+      await loggers.shutdown();
     }
   });
 
