@@ -75,7 +75,9 @@ describe('the one stderr line when spans go nowhere (child processes under @rid/
 
   it('a live collector: no line, through the exports and the exit', async () => {
     const live = await receiver();
-    const started = await app('cjs-app.js', live.url);
+    // The exporter's own default timeout: 500 ms is for refused exports, and a loaded CI machine
+    // once took longer than that to answer a live one (a timeout is a failed export, and told).
+    const started = await app('cjs-app.js', live.url, { OTEL_EXPORTER_OTLP_TIMEOUT: '10000' });
     await traffic(started.url, 4);
     await live.waitFor((s) => s.filter((x) => x.kind === 'SERVER').length >= 12);
     started.child.kill('SIGTERM');
