@@ -1,3 +1,4 @@
+import { hasHeader } from '../http/headers';
 import { isObject } from './lambda-event';
 
 /**
@@ -24,7 +25,7 @@ export class LambdaEcho {
     // An ALB with multi-value headers on reads `multiValueHeaders` only; API Gateway merges both.
     const multi = this.multiValueOnly || (isObject(response.multiValueHeaders) && !isObject(response.headers));
     for (const [name, key, value] of this.entries) {
-      if (hasHeader(response.headers, key) || hasHeader(response.multiValueHeaders, key)) continue;
+      if (setByHandler(response.headers, key) || setByHandler(response.multiValueHeaders, key)) continue;
       if (multi) {
         const headers = isObject(response.multiValueHeaders) ? response.multiValueHeaders : (response.multiValueHeaders = {});
         headers[name] = [value];
@@ -37,8 +38,6 @@ export class LambdaEcho {
   }
 }
 
-function hasHeader(headers: unknown, key: string): boolean {
-  if (!isObject(headers)) return false;
-  for (const name in headers) if (name.toLowerCase() === key) return true;
-  return false;
+function setByHandler(headers: unknown, key: string): boolean {
+  return isObject(headers) && hasHeader(headers, key);
 }

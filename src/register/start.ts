@@ -147,7 +147,7 @@ function httpAndFetchInstrumentations(env: NodeJS.ProcessEnv, warn: Warn): Instr
  * IDs still work, with no invocation span).
  */
 function lambdaInstrumentation(env: NodeJS.ProcessEnv, warn: Warn): Instrumentation | undefined {
-  if (!env.LAMBDA_TASK_ROOT || !env._HANDLER) return undefined;
+  if (lambdaHandlerFile(env) === undefined) return undefined;
   const lambda = loadOptional<typeof import('@opentelemetry/instrumentation-aws-lambda')>('@opentelemetry/instrumentation-aws-lambda');
   if (lambda === undefined) {
     warn('@rid/otel/register: in AWS Lambda, invocations get no span without @opentelemetry/instrumentation-aws-lambda; request IDs still work (npm install @opentelemetry/instrumentation-aws-lambda)');

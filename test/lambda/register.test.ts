@@ -104,25 +104,41 @@ function useFunction(ric: RicLine, handler: string, extraEnv: NodeJS.ProcessEnv 
   return rig;
 }
 
+interface Invoked {
+  answer: Answer;
+  seen: string;
+  downstream: string;
+  /** The spans the receiver had when the runtime posted the result. */
+  delivered: ReceivedSpan[];
+  requestId: string;
+}
+
+/** Invokes the rig's function (test/lambda/handlers/index.js answers what it saw and what the downstream got). */
+async function invokeOn(rig: Rig, e: unknown): Promise<Invoked> {
+  const out = await rig.api.invoke(e);
+  const delivered = rig.receiver.spans.slice();
+  assert.equal(out.error, undefined, `the handler failed: ${JSON.stringify(out.error)}`);
+  const answer = out.result as Answer;
+  const body = JSON.parse(answer.body) as { seen: string; downstream: string };
+  return { answer, seen: body.seen, downstream: body.downstream, delivered, requestId: out.requestId };
+}
+
+/** The invocation span of Lambda request `lambdaRequestId` among `spans`. */
+function serverSpanOf(spans: ReceivedSpan[], lambdaRequestId: string): ReceivedSpan | undefined {
+  return spans.find((s) => s.kind === 'SERVER' && s.attributes['faas.invocation_id'] === lambdaRequestId);
+}
+
 /** Every event source, through both runtimes. */
 for (const ric of [3, 4] as const) {
   describe(`AWS Lambda under register: aws-lambda-ric ${ric} (nodejs${ric === 3 ? '22' : '24'}.x)`, function () {
     this.timeout(60000);
     const rig = useFunction(ric, 'index.handler');
 
-    /** Invokes, and takes the spans the receiver had when the runtime posted the result. */
-    async function invoke(e: unknown): Promise<{ answer: Answer; seen: string; downstream: string; delivered: ReceivedSpan[]; requestId: string }> {
-      const out = await rig.api.invoke(e);
-      const delivered = rig.receiver.spans.slice();
-      assert.equal(out.error, undefined, `the handler failed: ${JSON.stringify(out.error)}`);
-      const answer = out.result as Answer;
-      const body = JSON.parse(answer.body) as { seen: string; downstream: string };
-      return { answer, seen: body.seen, downstream: body.downstream, delivered, requestId: out.requestId };
-    }
+    const invoke = (e: unknown): Promise<Invoked> => invokeOn(rig, e);
 
     /** The invocation's spans, all delivered before its result: its SERVER span and, in the same trace, the DynamoDB call's CLIENT span. */
     function invocationSpans(delivered: ReceivedSpan[], lambdaRequestId: string): { server: ReceivedSpan; dynamo: ReceivedSpan } {
-      const server = delivered.find((s) => s.kind === 'SERVER' && s.attributes['faas.invocation_id'] === lambdaRequestId);
+      const server = serverSpanOf(delivered, lambdaRequestId);
       assert.ok(server, `the invocation span was delivered before the result (${delivered.length} spans then)`);
       const dynamoSpan = delivered.find((s) => s.traceId === server.traceId && s.kind === 'CLIENT' && s.attributes['aws.request_id'] !== undefined);
       assert.ok(dynamoSpan, 'the DynamoDB call span, with aws.request_id, in the same trace, delivered before the result');
@@ -213,15 +229,11 @@ describe('AWS Lambda under register: a callback handler on aws-lambda-ric 3 (nod
   const rig = useFunction(3, 'index.callback');
 
   it('the ID in the callback handler, the echo in its result, every span delivered before it', async () => {
-    const out = await rig.api.invoke(withHeader(event('apigw-rest'), 'X-Request-Id', 'client-cb'));
-    const delivered = rig.receiver.spans.slice();
-    const answer = out.result as Answer;
-    const body = JSON.parse(answer.body) as { seen: string; downstream: string };
-    assert.equal(body.seen, 'client-cb');
-    assert.equal(body.downstream, 'client-cb');
+    const { answer, seen, downstream, delivered, requestId } = await invokeOn(rig, withHeader(event('apigw-rest'), 'X-Request-Id', 'client-cb'));
+    assert.equal(seen, 'client-cb');
+    assert.equal(downstream, 'client-cb');
     assert.equal(echoed(answer), 'client-cb');
-    const server = delivered.find((s) => s.kind === 'SERVER' && s.attributes['faas.invocation_id'] === out.requestId);
-    assert.equal(server?.attributes['request.id'], 'client-cb');
+    assert.equal(serverSpanOf(delivered, requestId)?.attributes['request.id'], 'client-cb');
   });
 });
 
@@ -283,14 +295,11 @@ for (const ric of [3, 4] as const) {
     });
 
     it('the ID decided, echoed, sent downstream and on the invocation span, delivered before the result', async () => {
-      const out = await rig.api.invoke(withHeader(event('http-api'), 'x-request-id', 'own-sdk-1'));
-      const delivered = rig.receiver.spans.slice();
-      const answer = out.result as Answer;
-      const body = JSON.parse(answer.body) as { seen: string; downstream: string };
-      assert.equal(body.seen, 'own-sdk-1');
-      assert.equal(body.downstream, 'own-sdk-1');
+      const { answer, seen, downstream, delivered, requestId } = await invokeOn(rig, withHeader(event('http-api'), 'x-request-id', 'own-sdk-1'));
+      assert.equal(seen, 'own-sdk-1');
+      assert.equal(downstream, 'own-sdk-1');
       assert.equal(echoed(answer), 'own-sdk-1');
-      const server = delivered.find((s) => s.kind === 'SERVER' && s.attributes['faas.invocation_id'] === out.requestId);
+      const server = serverSpanOf(delivered, requestId);
       assert.equal(server?.attributes['request.id'], 'own-sdk-1');
       assert.equal(server?.attributes['rid.aws.apigw.request_id'], 'JKJaXmPLvHcESHA=');
     });
