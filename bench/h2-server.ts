@@ -17,6 +17,9 @@
  *   h2-minimum  NodeSDK (BatchSpanProcessor, discarding exporter) + the hand-written minimum per
  *               stream: ID read or generated, SERVER span started (trace context extracted) and
  *               active in the handler, respond() with x-request-id, request.id set, span ended on close
+ *   h2-minimum-span  h2-minimum whose span also has the attributes h2-rid's SERVER span has
+ *               (url.scheme, server.address, server.port, client.address): the same span by hand,
+ *               for what the layer costs beyond the span it records (h2-rid/h2-minimum stays the target)
  *   h2-rid      h2-bare's handler + the same NodeSDK + RequestIdInstrumentation (src/), no hand-written code
  *   h1-rid      the HTTP/1.1 `rid` server of bench/http.ts, under the same Node binary
  *
@@ -28,7 +31,7 @@
  * connections (lib/load.ts). Ratios of CPU per request are taken within a round, then the median,
  * quartiles and a 95 % bootstrap interval of the median over rounds.
  *
- * Echo check: h2-minimum and h1-rid must answer x-request-id (the benchmark stops otherwise).
+ * Echo check: h2-minimum, h2-minimum-span and h1-rid must answer x-request-id (the benchmark stops otherwise).
  * h2-rid promises it once RequestIdInstrumentation handles HTTP/2: until then the benchmark
  * prints a WARNING (and records it in the JSON) instead of failing, so that its figures are
  * "the SDK + an instrumentation that does nothing on HTTP/2".
@@ -74,11 +77,12 @@ const OUT = option('--out', join(__dirname, 'results', SMOKE ? 'smoke' : '', 'h2
 const LABELS: Record<string, string> = {
   'h2-bare': 'h2-bare: http2.createServer, no OTel',
   'h2-minimum': 'h2-minimum: SDK + hand-written span and ID',
+  'h2-minimum-span': 'h2-minimum-span: the same, with h2-rid\'s span attributes',
   'h2-rid': 'h2-rid: SDK + RequestIdInstrumentation',
   'h1-rid': 'h1-rid: HTTP/1.1, SDK + HttpInstr. + RequestIdInstr.',
 };
 /** The bench/http-server.ts variant each server runs. */
-const SERVER_VARIANT: Record<string, string> = { 'h2-bare': 'h2-bare', 'h2-minimum': 'h2-minimum', 'h2-rid': 'h2-rid', 'h1-rid': 'rid' };
+const SERVER_VARIANT: Record<string, string> = { 'h2-bare': 'h2-bare', 'h2-minimum': 'h2-minimum', 'h2-minimum-span': 'h2-minimum-span', 'h2-rid': 'h2-rid', 'h1-rid': 'rid' };
 const SERVERS = option('--servers', Object.keys(LABELS).join(',')).split(',').filter(Boolean);
 for (const s of SERVERS) {
   // `h2-rid@pre` runs h2-rid against $BENCH_SNAPSHOT_DIR/pre-src/ (an A/B of a source change in one run).
@@ -94,6 +98,7 @@ const PROFILE_SECONDS = numOption('--profile-seconds', SMOKE ? 1 : 10, 0.1, 600,
 
 const DEFAULT_PAIRS: Pair[] = [
   { num: 'h2-rid', den: 'h2-minimum', label: 'h2-rid/h2-minimum RequestIdInstrumentation vs hand-written', target: 1.0 },
+  { num: 'h2-rid', den: 'h2-minimum-span', label: 'h2-rid/h2-minimum-span vs hand-written, the same span' },
   { num: 'h2-rid', den: 'h1-rid', label: 'h2-rid/h1-rid the layer on HTTP/2 vs HTTP/1.1' },
   { num: 'h2-minimum', den: 'h2-bare', label: 'h2-minimum/h2-bare hand-written vs bare h2' },
   { num: 'h2-rid', den: 'h2-bare', label: 'h2-rid/h2-bare RequestIdInstrumentation vs bare h2' },
@@ -109,7 +114,7 @@ const PAIRS: Pair[] = (() => {
 })();
 
 /** Must echo x-request-id: the benchmark stops when they do not. */
-const MUST_ECHO = new Set(['h2-minimum', 'h1-rid']);
+const MUST_ECHO = new Set(['h2-minimum', 'h2-minimum-span', 'h1-rid']);
 const baseName = (name: string): string => name.split('@')[0];
 /** Promise it once the HTTP/2 support lands: a warning until then. */
 const SHOULD_ECHO = new Set(['h2-rid']);

@@ -43,6 +43,8 @@
  *               span with the request's method/path and `request.id`, make it active
  *               (context.with) while the handler runs, respond() with the header, end the span
  *               when the stream closes
+ *   h2-minimum-span  h2-minimum whose span has the attributes h2-rid's has too (url.scheme,
+ *               server.address, server.port, client.address): the same span, by hand
  *   h2-rid      (2): (1)'s SDK + RequestIdInstrumentation around h2-bare's handler, with no
  *               hand-written span or header: the instrumentation makes them
  */
@@ -243,25 +245,30 @@ switch (kind) {
       stream.end(BODY);
     };
     break;
-  case 'h2-minimum': {
+  case 'h2-minimum':
+  case 'h2-minimum-span': {
     startSdk('none');
     const api = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
     const tracer = api.trace.getTracer('bench-h2-minimum');
     handler = plainHandler;
+    // h2-minimum-span: the same span attributes as h2-rid's SERVER span (the HTTP semconv ones a
+    // sampler may use), the peer read from the session as the layer does.
+    const sameSpan = kind === 'h2-minimum-span';
     // What a user writes by hand for HTTP/2 (nobody makes a span for node:http2): no validation,
     // no propagation downstream, no getRequestId().
     streamHandler = (stream, headers) => {
       const id = (headers['x-request-id'] as string | undefined) || randomUUID();
       const parent = api.propagation.extract(api.ROOT_CONTEXT, headers);
       const method = headers[':method'] as string;
-      const span = tracer.startSpan(
-        method,
-        {
-          kind: api.SpanKind.SERVER,
-          attributes: { 'http.request.method': method, 'url.path': headers[':path'] as string, 'network.protocol.version': '2' },
-        },
-        parent,
-      );
+      const attributes: import('@opentelemetry/api').Attributes = { 'http.request.method': method, 'url.path': headers[':path'] as string, 'network.protocol.version': '2' };
+      if (sameSpan) {
+        const [host, port] = String(headers[':authority']).split(':');
+        attributes['url.scheme'] = headers[':scheme'] as string;
+        attributes['server.address'] = host;
+        attributes['server.port'] = Number(port);
+        attributes['client.address'] = stream.session?.socket.remoteAddress;
+      }
+      const span = tracer.startSpan(method, { kind: api.SpanKind.SERVER, attributes }, parent);
       span.setAttribute('request.id', id);
       stream.once('close', () => span.end());
       api.context.with(api.trace.setSpan(parent, span), () => {

@@ -19,8 +19,15 @@ import { checkTraceIdTaken, expireNextTraceId, serverTimingEntry, traceContextVa
 import { countRawHeader } from './raw-headers';
 import { H2_EXCHANGE as EXCHANGE } from '../cross-copy-keys';
 
-/** One incoming stream, from its start to its close, kept on the stream (every field set from the start: one shape). */
-class Exchange {
+/**
+ * One incoming stream from its start to its close, kept on the stream: the request the core and
+ * the user's hooks see (the fields of IncomingMessage they read), and what its response and close
+ * need. One object per stream, every field set from the start (one shape).
+ */
+class Http2Exchange implements Http2IncomingRequest {
+  readonly httpVersion = '2.0';
+  readonly method: string;
+  readonly url: string;
   /** The echo headers the core asked for, `[key, value, …]`, added in each `respond*()` call until one succeeds. */
   echo: string[] | undefined = undefined;
   state: RequestIdState | undefined = undefined;
@@ -32,29 +39,24 @@ class Exchange {
   ownStore = false;
   /** `traceResponse` with Server-Timing: our entry, appended to the app's in each `respond*()` call. */
   timing: string | undefined = undefined;
-}
 
-/** The request the core and the user's hooks see: the fields of IncomingMessage they read. */
-class Http2Request implements Http2IncomingRequest {
-  readonly httpVersion = '2.0';
-  readonly method: string;
-  readonly url: string;
   constructor(
     readonly stream: ServerHttp2Stream,
     readonly headers: IncomingHttpHeaders,
     /** Node's raw `[name, value, …]` list, where it was reachable: it alone shows a repeated header. */
-    readonly rawHeaders: readonly string[] | undefined = undefined,
+    readonly rawHeaders: readonly string[] | undefined,
   ) {
     this.method = String(headers[':method'] ?? 'GET');
     this.url = String(headers[':path'] ?? '/');
   }
+
   get socket(): Socket {
     return this.stream.session?.socket as Socket;
   }
 }
 
 /** The `node:http2` server as the core sees it. Node joins a repeated header into one value; the raw list counts them. */
-const http2Server: IncomingAdapter<Http2Request, Exchange> = {
+const http2Server: IncomingAdapter<Http2Exchange, Http2Exchange> = {
   header: (request, key) => request.headers[key],
   headerCount: (request, key) => countRawHeader(request.rawHeaders, key) || (request.headers[key] === undefined ? 0 : 1),
   path: requestPath,
@@ -66,7 +68,7 @@ const http2Server: IncomingAdapter<Http2Request, Exchange> = {
 };
 
 // Shared by two copies of this package: one exchange per stream, so a stream never gets two IDs.
-type WithExchange = ServerHttp2Stream & { [EXCHANGE]?: Exchange };
+type WithExchange = ServerHttp2Stream & { [EXCHANGE]?: Http2Exchange };
 
 /**
  * The `node:http2` adapter, on every Node line: the session's `'stream'` emit (internals/node-http2.ts)
@@ -90,14 +92,13 @@ export class Http2ServerAdapter {
     if (s[EXCHANGE] !== undefined || isGrpcContentType(headers['content-type'])) return;
     try {
       patchServerStream(stream);
-      const request = new Http2Request(stream, headers, Array.isArray(rawHeaders) ? (rawHeaders as string[]) : undefined);
-      const exchange = new Exchange();
-      const decision = decideRequestIds(http2Server, request, exchange, undefined, this.config(), this.guard);
+      const exchange = new Http2Exchange(stream, headers, Array.isArray(rawHeaders) ? (rawHeaders as string[]) : undefined);
+      const decision = decideRequestIds(http2Server, exchange, exchange, undefined, this.config(), this.guard);
       const state = decision ?? undefined;
       // Extract (RequestIdPropagator's included) must agree with the decision.
-      recordDecision(request, decision === undefined ? null : decision);
+      recordDecision(exchange, decision === undefined ? null : decision);
       const parent = requestContext(propagation.extract(ROOT_CONTEXT, headers), state ?? NO_REQUEST_STATE);
-      const span = otherHttp2Instrumentation() ? undefined : startHttp2ServerSpan(this.tracer(), request, parent, state?.attributes);
+      const span = otherHttp2Instrumentation() ? undefined : startHttp2ServerSpan(this.tracer(), exchange, parent, state?.attributes);
       checkTraceIdTaken(span);
       if (span !== undefined && state !== undefined) {
         // Its ID attributes came at start.
@@ -200,7 +201,7 @@ function withEchoRaw(headers: readonly unknown[], echo: readonly string[]): unkn
 }
 
 /** The SERVER span's context in each response: `traceresponse` with the echo (a header the app sets wins), Server-Timing appended. */
-function addTraceResponse(exchange: Exchange, span: Span, mode: Exclude<TraceResponse, false>): void {
+function addTraceResponse(exchange: Http2Exchange, span: Span, mode: Exclude<TraceResponse, false>): void {
   const value = traceContextValue(span);
   if (mode !== 'server-timing') (exchange.echo ??= []).push('traceresponse', value);
   if (mode !== 'traceresponse') exchange.timing = serverTimingEntry(value);

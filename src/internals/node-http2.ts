@@ -159,12 +159,16 @@ function patchServerSession(): boolean {
   registry.serverSessionPatched = true;
   const previous = proto.emit as Emit;
   proto.emit = function emit(this: http2.Http2Session, event: unknown) {
-    // `arguments` straight into apply: V8 then forwards them without building an arguments
-    // object, on every event of every session, client or server.
+    // `arguments` only ever straight into apply: V8 then forwards them without building an
+    // arguments object, on every event of every session, client or server.
     // eslint-disable-next-line prefer-rest-params
     if (event !== 'stream' || this.type !== SESSION_SERVER) return previous.apply(this, arguments as unknown as unknown[]);
     // eslint-disable-next-line prefer-rest-params
-    return startStream(this, previous, arguments);
+    return start.apply(this, arguments as unknown as unknown[]);
+  };
+  const start: Emit = function start(this: unknown): boolean {
+    // eslint-disable-next-line prefer-rest-params
+    return startStream(this as http2.Http2Session, previous, arguments);
   };
   return true;
 }

@@ -58,6 +58,20 @@ describe('HTTP/2 servers: the span and the echo record what was sent', () => {
     assert.notEqual(span.status.code, SpanStatusCode.ERROR);
   });
 
+  it('respond() called with more arguments than Node reads: the echo, and the options still apply', async () => {
+    scope.instrument();
+    const server = await serve((stream) => {
+      // endStream: true ends the stream with the head; a third argument is ignored by Node.
+      (stream.respond as (...args: unknown[]) => void)({ ':status': 204 }, { endStream: true }, 'extra');
+    });
+    const res = await h2Once(server.url, { 'x-request-id': 'client-extra-args' });
+    assert.equal(res.status, 204);
+    assert.equal(res.headers['x-request-id'], 'client-extra-args');
+    assert.equal(res.body, '');
+    const span = await oneServerSpan();
+    assert.equal(span.attributes['http.response.status_code'], 204);
+  });
+
   it("respondWithFile's onError answers 404: the 404 carries the echo and the span says 404", async () => {
     scope.instrument();
     const server = await serve((stream) => {
