@@ -47,7 +47,7 @@ export function patchServerStream(stream: http2.ServerHttp2Stream): void {
     const previous = proto[name];
     if (typeof previous !== 'function') continue;
     found++;
-    proto[name] = patchedRespond(previous as Respond, at);
+    proto[name] = at === 0 ? patchedRespondHeadersFirst(previous as Respond) : patchedRespond(previous as Respond, at);
   }
   registry.respondMethods = found;
   // The stream's own events (data, end, close…) come from the session's native callbacks: they
@@ -72,18 +72,17 @@ export function patchServerStream(stream: http2.ServerHttp2Stream): void {
       // eslint-disable-next-line prefer-rest-params
       return inContext.apply(this, arguments as unknown as unknown[]);
     };
+    // Called by emit just after it saw a hook, synchronously: there is one.
     const inContext: Emit = function inContext(this: unknown): boolean {
-      const hook = registry.emit[0];
       // eslint-disable-next-line prefer-rest-params
-      return hook === undefined ? previous.apply(this, arguments as unknown as unknown[]) : hook(this as http2.ServerHttp2Stream, previous, this, arguments);
+      return registry.emit[0]!(this as http2.ServerHttp2Stream, previous, this, arguments);
     };
   }
   if (found !== 3) logger.warn(`HTTP/2 servers: ${3 - found} of ServerHttp2Stream's respond methods were not found on this Node; their responses carry no echo`);
 }
 
-function patchedRespond(previous: Respond, at: 0 | 1, withArguments = false): Respond {
-  if (at === 0 && !withArguments) return patchedRespondHeadersFirst(previous);
-  // respondWithFD(fd, headers, options), respondWithFile(path, headers, options); respond() with extra arguments.
+/** respondWithFD(fd, headers, options), respondWithFile(path, headers, options); respond() with extra arguments. */
+function patchedRespond(previous: Respond, at: 0 | 1): Respond {
   return function respond(this: http2.ServerHttp2Stream): void {
     // eslint-disable-next-line prefer-rest-params
     const args = arguments as unknown as unknown[];
@@ -102,7 +101,7 @@ function patchedRespond(previous: Respond, at: 0 | 1, withArguments = false): Re
  * no arguments object (a call with more arguments than Node reads goes through `respondWithExtra`).
  */
 function patchedRespondHeadersFirst(previous: Respond): Respond {
-  const respondWithExtra = patchedRespond(previous, 0, true);
+  const respondWithExtra = patchedRespond(previous, 0);
   return function respond(this: http2.ServerHttp2Stream, headers?: unknown, options?: unknown): void {
     const hooks = registry.respond;
     // eslint-disable-next-line prefer-rest-params
