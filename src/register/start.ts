@@ -41,7 +41,7 @@ export function startFromEnv(env: NodeJS.ProcessEnv = process.env, warn: Warn = 
   if (isTrue(env.OTEL_SDK_DISABLED)) {
     return { mode: 'disabled', shutdown: () => Promise.resolve() };
   }
-  registerEsmLoaderHook();
+  registerEsmLoaderHook(env);
   const config = configFromEnv(env, warn);
   const timeoutMs = shutdownTimeoutFromEnv(env, warn);
 
@@ -186,10 +186,10 @@ function sdkAlreadyRegistered(): boolean {
  * import-in-the-middle loader hook to see it (OTel's documented ESM set-up). CommonJS apps do
  * not, and are spared the hook's cost and its start-up warnings.
  */
-function registerEsmLoaderHook(): void {
+function registerEsmLoaderHook(env: NodeJS.ProcessEnv): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { register } = require('node:module') as { register?: (specifier: string, parent: string) => void };
-  if (typeof register !== 'function' || !mainIsEsm()) return;
+  if (typeof register !== 'function' || !mainIsEsm(env)) return;
   try {
     register('@opentelemetry/instrumentation/hook.mjs', pathToFileURL(__filename).href);
   } catch (err) {
@@ -197,9 +197,9 @@ function registerEsmLoaderHook(): void {
   }
 }
 
-function mainIsEsm(): boolean {
+function mainIsEsm(env: NodeJS.ProcessEnv): boolean {
   // In Lambda the main script is the runtime's (an ES module either way): the handler's file is the app.
-  const main = lambdaHandlerFile()?.filename ?? process.argv[1];
+  const main = lambdaHandlerFile(env)?.filename ?? process.argv[1];
   return main !== undefined && main !== '' && isEsmFile(main);
 }
 
